@@ -1,0 +1,77 @@
+/* UUID generation from libsodium's random source, and UUID syntax checks. */
+#include "base/id.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/banned.h"
+
+static void
+hex_encode(const unsigned char *in, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[in[i] >> 4];
+        out[2 * i + 1] = hex[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void
+kz_random_hex(size_t n, char *out)
+{
+    unsigned char bytes[64];
+
+    while (n > 0) {
+        size_t k = n < sizeof(bytes) ? n : sizeof(bytes);
+        randombytes_buf(bytes, k);
+        hex_encode(bytes, k, out);
+        out += 2 * k;
+        n -= k;
+    }
+}
+
+void
+kz_uuid_v4(char out[KZ_UUID_TEXT_LEN + 1])
+{
+    unsigned char b[16];
+    char h[33];
+
+    randombytes_buf(b, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    hex_encode(b, sizeof(b), h);
+    snprintf(out, KZ_UUID_TEXT_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16,
+             h + 20);
+}
+
+bool
+kz_uuid_valid(struct kz_str s)
+{
+    if (s.n != KZ_UUID_TEXT_LEN)
+        return false;
+    for (size_t i = 0; i < s.n; i++) {
+        char c = s.p[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return false;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+kz_err
+kz_stix_id_new(const char *type, char out[KZ_STIX_ID_MAX])
+{
+    char uuid[KZ_UUID_TEXT_LEN + 1];
+
+    if (strlen(type) > 250)
+        return KZ_ERR_LIMIT;
+    kz_uuid_v4(uuid);
+    snprintf(out, KZ_STIX_ID_MAX, "%s--%s", type, uuid);
+    return KZ_OK;
+}

@@ -1,0 +1,25 @@
+/* Subcommands of the kizuna binary; one file each (cmd_<name>.c). */
+#ifndef KZ_CLI_CLI_H
+#define KZ_CLI_CLI_H
+
+#include <stdbool.h>
+
+/* Each returns the process exit status: 0 success, 1 failure, 2 usage error. */
+int kz_cmd_init(int argc, char **argv);
+int kz_cmd_serve(int argc, char **argv);
+int kz_cmd_org(int argc, char **argv);
+int kz_cmd_sector(int argc, char **argv);
+int kz_cmd_key(int argc, char **argv);
+int kz_cmd_collection(int argc, char **argv);
+int kz_cmd_push(int argc, char **argv);
+int kz_cmd_get(int argc, char **argv);
+int kz_cmd_pattern(int argc, char **argv);
+int kz_cmd_match(int argc, char **argv);
+
+/* The database URL: the --db value if given, else $KIZUNA_DB, else sqlite:./var/kizuna.db. */
+const char *kz_cli_db_url(const char *flag_value);
+
+/* True when argv holds --help or -h before any "--". */
+bool kz_cli_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,237 @@
+/*
+ * The storage interface. Callers see only these types and functions; each backend
+ * (sqlite now, postgres later) fills a struct kz_store_ops in src/store/<backend>*.c.
+ * A struct kz_store is safe to use from several threads at once.
+ */
+#ifndef KZ_STORE_STORE_H
+#define KZ_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "base/id.h"
+#include "base/time.h"
+#include "stix/stix.h"
+
+#define KZ_SLUG_MAX 64      /* organisation slugs, sector names: [a-z0-9-], 1..63 bytes */
+#define KZ_NAME_MAX 256     /* display names and titles */
+#define KZ_TEXT_MAX 2048    /* descriptions */
+#define KZ_KEY_ID_MAX 40    /* "kz_" and 24 hex digits */
+#define KZ_ROLE_MAX 16
+#define KZ_ORG_TYPE_MAX 32
+#define KZ_ALIAS_MAX 80
+#define KZ_PRINCIPALS_MAX 2048 /* space-separated principals */
+#define KZ_REASON_MAX 512
+
+struct kz_store;
+
+struct kz_org {
+    char slug[KZ_SLUG_MAX];
+    char name[KZ_NAME_MAX];
+    char type[KZ_ORG_TYPE_MAX]; /* government, cip, company, ... */
+    char sector[KZ_SLUG_MAX];   /* "" when none */
+    char country[3];            /* ISO 3166-1 alpha-2, "" when none */
+    char identity_id[KZ_STIX_ID_MAX];
+    int64_t created_us;
+};
+
+struct kz_key {
+    char id[KZ_KEY_ID_MAX];
+    char org[KZ_SLUG_MAX];
+    char role[KZ_ROLE_MAX];  /* admin, gsoc, member, sensor */
+    unsigned char hash[32];  /* BLAKE2b-256 of the token; the token itself is never stored */
+    int64_t created_us;
+    int64_t revoked_us;      /* 0 while the key is valid */
+};
+
+struct kz_collection {
+    char id[KZ_UUID_TEXT_LEN + 1];
+    char alias[KZ_ALIAS_MAX];
+    char title[KZ_NAME_MAX];
+    char description[KZ_TEXT_MAX];
+    char readers[KZ_PRINCIPALS_MAX]; /* e.g. "org:acme role:gsoc" */
+    char writers[KZ_PRINCIPALS_MAX];
+    enum kz_tlp max_tlp;
+    int64_t created_us;
+};
+
+/* One validated object to store. All pointers are borrowed for the call. */
+struct kz_object_in {
+    const char *id;
+    const char *type;
+    const char *spec_version;
+    const char *created_by_ref; /* may be NULL */
+    const char *version;        /* may be NULL (then the version is the date_added) */
+    int64_t version_us;
+    enum kz_tlp tlp;
+    const char *json; /* the object's bytes, returned unchanged on reads */
+    size_t json_len;
+};
+
+/* What the store knows of an id before a write, for the re-sharing rule. */
+struct kz_object_origin {
+    bool known;                     /* stored before in any collection */
+    bool in_other_collection;       /* present in a collection other than the target */
+    char first_org[KZ_SLUG_MAX];    /* organisation that first submitted it */
+};
+
+/*
+ * Called for each object inside the write transaction. Return KZ_OK to store it, or an
+ * error with a reason in why to refuse this object only.
+ */
+typedef kz_err (*kz_store_check_fn)(void *ctx, const struct kz_object_in *obj,
+                                    const struct kz_object_origin *origin, char *why,
+                                    size_t whylen);
+
+enum kz_put_outcome {
+    KZ_PUT_ADDED = 0,    /* a new version in this collection */
+    KZ_PUT_DUPLICATE = 1, /* the same id and version was already there: success, unchanged */
+    KZ_PUT_REFUSED = 2,  /* the check refused it; reason says why */
+};
+
+struct kz_put_result {
+    enum kz_put_outcome outcome;
+    int64_t date_added_us; /* for ADDED and DUPLICATE */
+    char reason[KZ_REASON_MAX];
+};
+
+enum kz_version_match {
+    KZ_VERSION_LAST = 0, /* default */
+    KZ_VERSION_FIRST,
+    KZ_VERSION_ALL,
+    KZ_VERSION_LIST, /* the timestamps in versions[] */
+};
+
+struct kz_object_query {
+    const char *collection_id;
+    int64_t added_after_us;    /* -1: no filter */
+    size_t limit;              /* rows per page, >= 1 */
+    const char *const *ids;    /* match[id]; n_ids == 0: any */
+    size_t n_ids;
+    const char *const *types;  /* match[type] */
+    size_t n_types;
+    const char *const *spec_versions; /* match[spec_version]; none: any */
+    size_t n_spec_versions;
+    enum kz_version_match version_match; /* match[version] */
+    const int64_t *versions;   /* for KZ_VERSION_LIST */
+    size_t n_versions;
+    enum kz_tlp max_tlp;       /* rows above this TLP are invisible to the caller */
+    bool with_json;            /* false for manifests */
+};
+
+struct kz_object_row {
+    char id[KZ_STIX_ID_MAX];
+    char type[KZ_STIX_ID_MAX];
+    char spec_version[16];
+    char version[KZ_TIME_TEXT_MAX]; /* text; the date_added text when the object has none */
+    int64_t version_us;
+    int64_t date_added_us;
+    enum kz_tlp tlp;
+    char *json; /* owned by the page; NULL unless with_json */
+    size_t json_len;
+};
+
+struct kz_object_page {
+    struct kz_object_row *rows; /* owned; release with kz_object_page_release */
+    size_t n;
+    bool more; /* more rows match past this page */
+};
+
+enum kz_status_kind {
+    KZ_STATUS_SUCCESS = 0,
+    KZ_STATUS_FAILURE = 1,
+    KZ_STATUS_PENDING = 2,
+};
+
+struct kz_status_entry {
+    char id[KZ_STIX_ID_MAX]; /* "" when the object had no usable id */
+    char version[64];
+    enum kz_status_kind kind;
+    char message[KZ_REASON_MAX];
+};
+
+struct kz_status {
+    char id[KZ_UUID_TEXT_LEN + 1];
+    char collection_id[KZ_UUID_TEXT_LEN + 1];
+    char org[KZ_SLUG_MAX]; /* who posted the envelope; only they may read the status */
+    int64_t request_us;
+    struct kz_status_entry *entries; /* owned; release with kz_status_release */
+    size_t n;
+};
+
+/* ---- opening ---- */
+
+/* Opens "sqlite:PATH" (creating the file), applies pending migrations. */
+kz_err kz_store_open(const char *url, struct kz_store **out);
+void kz_store_close(struct kz_store *s);
+/* The schema version after migration. */
+int kz_store_schema_version(struct kz_store *s);
+/* Checks the database's own consistency (PRAGMA integrity_check for sqlite). */
+kz_err kz_store_integrity_check(struct kz_store *s, char *why, size_t whylen);
+
+/* ---- sectors, organisations, keys, collections ---- */
+
+kz_err kz_store_sector_add(struct kz_store *s, const char *name); /* CONFLICT if present */
+bool kz_store_sector_exists(struct kz_store *s, const char *name);
+/* Calls fn for each sector in name order. */
+kz_err kz_store_sector_list(struct kz_store *s, void (*fn)(void *ctx, const char *name), void *ctx);
+
+kz_err kz_store_org_add(struct kz_store *s, const struct kz_org *org); /* CONFLICT if present */
+kz_err kz_store_org_get(struct kz_store *s, const char *slug, struct kz_org *out);
+kz_err kz_store_org_list(struct kz_store *s, void (*fn)(void *ctx, const struct kz_org *org),
+                         void *ctx);
+/* The organisation whose STIX identity is identity_id; KZ_ERR_NOTFOUND otherwise. */
+kz_err kz_store_org_by_identity(struct kz_store *s, const char *identity_id, struct kz_org *out);
+
+kz_err kz_store_key_add(struct kz_store *s, const struct kz_key *key);
+kz_err kz_store_key_get(struct kz_store *s, const char *id, struct kz_key *out);
+kz_err kz_store_key_list(struct kz_store *s, void (*fn)(void *ctx, const struct kz_key *key),
+                         void *ctx);
+/* Marks a key revoked at now; NOTFOUND for an unknown id. */
+kz_err kz_store_key_revoke(struct kz_store *s, const char *id, int64_t now_us);
+
+kz_err kz_store_collection_add(struct kz_store *s, const struct kz_collection *c);
+/* Looks a collection up by its UUID or by its alias. */
+kz_err kz_store_collection_get(struct kz_store *s, const char *id_or_alias,
+                               struct kz_collection *out);
+kz_err kz_store_collection_list(struct kz_store *s,
+                                void (*fn)(void *ctx, const struct kz_collection *c), void *ctx);
+
+/* ---- objects ---- */
+
+/*
+ * Stores objects into a collection in one durable transaction: each object is passed to
+ * check (with what the store knows of its id), then added, found a duplicate, or refused.
+ * results[i] describes objs[i]. date_added values are unique across the store and
+ * increase with every write, so that added_after paging never skips or repeats. Returns
+ * an error only when the transaction as a whole failed (then nothing was stored).
+ */
+kz_err kz_store_objects_put(struct kz_store *s, const char *collection_id, const char *org,
+                            const struct kz_object_in *objs, size_t n, kz_store_check_fn check,
+                            void *check_ctx, struct kz_put_result *results);
+
+/* One page of objects (or manifest rows) of a collection, ordered by date_added. */
+kz_err kz_store_objects_query(struct kz_store *s, const struct kz_object_query *q,
+                              struct kz_object_page *out);
+void kz_object_page_release(struct kz_object_page *page);
+
+/*
+ * Deletes the versions of an object in a collection that q selects (ids[0] is the object;
+ * version_match and versions as in queries; max_tlp ignored). *deleted receives the count;
+ * KZ_ERR_NOTFOUND when nothing matched.
+ */
+kz_err kz_store_objects_delete(struct kz_store *s, const struct kz_object_query *q,
+                               size_t *deleted);
+
+/* Number of object versions in a collection. */
+kz_err kz_store_objects_count(struct kz_store *s, const char *collection_id, uint64_t *out);
+
+/* ---- status resources ---- */
+
+kz_err kz_store_status_put(struct kz_store *s, const struct kz_status *st);
+kz_err kz_store_status_get(struct kz_store *s, const char *id, struct kz_status *out);
+void kz_status_release(struct kz_status *st);
+
+#endif
