@@ -1,7 +1,9 @@
-/* STIX 2.1 patterning language: parsing, checking, evaluation. */
+/* STIX 2.1 patterning language: parsing, checking, evaluation, and the index's view. */
 #ifndef KZ_PATTERN_PATTERN_H
 #define KZ_PATTERN_PATTERN_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/err.h"
@@ -13,5 +15,56 @@
  * why and the 1-based column of the offending byte to *column.
  */
 kz_err kz_pattern_check(struct kz_str pattern, char *why, size_t whylen, size_t *column);
+
+/* ---- the view of a pattern that the match index takes ---- */
+
+enum kz_pattern_term_op {
+    KZ_TERM_EQ = 0,     /* path = 'value' */
+    KZ_TERM_SUBSET = 1, /* path ISSUBSET 'cidr' */
+};
+
+struct kz_pattern_term {
+    /*
+     * Canonical object path: "<type>:<prop>[.<prop>...]" with quoted keys unquoted and list
+     * steps kept, e.g. "ipv4-addr:value", "file:hashes.SHA-256", "url:value",
+     * "network-traffic:dst_ref.value", "email-addr:value".
+     */
+    char *path;
+    enum kz_pattern_term_op op;
+    char *value; /* the string literal, unescaped */
+};
+
+struct kz_pattern_terms {
+    struct kz_pattern_term *items; /* owned; free with kz_pattern_terms_release */
+    size_t n;
+};
+
+/*
+ * When a pattern is simple enough for the index — observation expressions without
+ * qualifiers, joined only by OR, each an OR of '=' or 'ISSUBSET' comparisons against string
+ * literals (AND and IN of one value count when they reduce to this) — fills out with its
+ * terms; the pattern matches an event when any term does. KZ_ERR_NOTFOUND when the pattern
+ * needs the evaluator; KZ_ERR_INVALID when it does not parse.
+ */
+kz_err kz_pattern_simple_terms(struct kz_str pattern, struct kz_pattern_terms *out);
+void kz_pattern_terms_release(struct kz_pattern_terms *t);
+
+/* ---- the evaluator ---- */
+
+struct kz_pattern; /* a parsed pattern; immutable, safe to share between threads */
+
+kz_err kz_pattern_compile(struct kz_str pattern, struct kz_pattern **out, char *why,
+                          size_t whylen, size_t *column);
+void kz_pattern_free(struct kz_pattern *p);
+
+/*
+ * Decides whether the pattern matches a sequence of observations: observations is a JSON
+ * array of STIX observed-data objects (each with first_observed, last_observed,
+ * number_observed and either objects (2.0 style) or object_refs resolved from a bundle of
+ * SCOs given in scos, which may be NULL). Qualifiers (WITHIN, REPEATS, START/STOP) and
+ * FOLLOWEDBY are honoured. *matched receives the answer.
+ */
+kz_err kz_pattern_eval(const struct kz_pattern *p, const json_t *observations, const json_t *scos,
+                       bool *matched);
 
 #endif
