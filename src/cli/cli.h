@@ -22,4 +22,17 @@ const char *kz_cli_db_url(const char *flag_value);
 /* True when argv holds --help or -h before any "--". */
 bool kz_cli_wants_help(int argc, char **argv);
 
+
+#include <jansson.h>
+
+#include "store/store.h"
+
+/* Opens the store named by the --db value (see kz_cli_db_url); prints why on failure. */
+struct kz_store *kz_cli_open_store(const char *db_flag);
+
+/* Prints j as one JSON document on standard output and drops the reference. */
+void kz_cli_print_json(json_t *j);
+
+/* Resets getopt for a subcommand's own option parsing. */
+void kz_cli_getopt_reset(void);
 #endif

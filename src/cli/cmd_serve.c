@@ -1,13 +1,128 @@
-/* kizuna serve (not yet written). */
+/* kizuna serve: the hub over HTTP until SIGTERM or SIGINT. */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "base/log.h"
 #include "cli/cli.h"
+#include "http/http.h"
+#include "base/banned.h"
+
+static void
+print_usage(FILE *f)
+{
+    fputs("usage: kizuna serve [--db URL] [--listen HOST:PORT] [--tls-cert F --tls-key F]\n"
+          "                    [--threads N] [--config FILE] [--SETTING VALUE ...]\n\n"
+          "Serves TAXII 2.1 at /taxii2/, the JSON API at /api/v1/ and /healthz.\n"
+          "Settings come from defaults, then --config FILE, then KIZUNA_<SETTING>, then flags.\n"
+          "Port 0 picks a free port; the line 'serving on URL' tells which.\n\nsettings:\n",
+          f);
+    for (const struct kz_config_setting *s = kz_config_settings; s->name; s++) {
+        char flag[64];
+        size_t i;
+        for (i = 0; s->name[i] && i + 1 < sizeof(flag); i++)
+            flag[i] = s->name[i] == '_' ? '-' : s->name[i];
+        flag[i] = '\0';
+        fprintf(f, "  --%-22s %s (default %s)\n", flag, s->help, *s->def ? s->def : "none");
+    }
+}
+
+/* Finds --config FILE first: the file sits below environment and flags. */
+static const char *
+config_file(int argc, char **argv)
+{
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0)
+            return argv[i + 1];
+    }
+    return NULL;
+}
+
+static int
+load_settings(int argc, char **argv, struct kz_config *cfg)
+{
+    const char *file = config_file(argc, argv);
+    char why[512];
+
+    kz_config_defaults(cfg);
+    if (file && kz_config_load_file(cfg, file, why, sizeof(why)) != KZ_OK) {
+        fprintf(stderr, "kizuna serve: %s\n", why);
+        return 1;
+    }
+    if (kz_config_load_env(cfg, why, sizeof(why)) != KZ_OK) {
+        fprintf(stderr, "kizuna serve: environment: %s\n", why);
+        return 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
+            fprintf(stderr, "kizuna serve: unexpected argument '%s'\n", a);
+            return 2;
+        }
+        if (strcmp(a, "--config") != 0 && kz_config_set(cfg, a + 2, argv[i + 1], why,
+                                                        sizeof(why)) != KZ_OK) {
+            fprintf(stderr, "kizuna serve: %s\n", why);
+            return 2;
+        }
+        i++;
+    }
+    return 0;
+}
 
 int
 kz_cmd_serve(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "kizuna serve: not available yet\n");
-    return 1;
+    struct kz_hub hub;
+    struct kz_http_server *srv = NULL;
+    sigset_t set;
+    char why[512];
+    int sig, rc;
+    kz_err err;
+
+    if (kz_cli_wants_help(argc, argv)) {
+        print_usage(stdout);
+        return 0;
+    }
+    memset(&hub, 0, sizeof(hub));
+    rc = load_settings(argc, argv, &hub.config);
+    if (rc != 0)
+        return rc;
+    kz_log_set_level((enum kz_log_level)hub.config.log_level);
+    if (kz_tlp_parse(kz_str_from_cstr(hub.config.default_tlp), &hub.default_tlp) != KZ_OK) {
+        fprintf(stderr, "kizuna serve: default_tlp '%s' is not a TLP level\n",
+                hub.config.default_tlp);
+        return 2;
+    }
+    hub.json_limits.max_depth = hub.config.max_json_depth;
+    hub.json_limits.max_string_bytes = hub.config.max_string_bytes;
+    hub.store = kz_cli_open_store(hub.config.db);
+    if (!hub.store)
+        return 1;
+
+    /* Block the stop signals in every thread; this one waits for them. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    err = kz_http_server_start(&hub, &srv, why, sizeof(why));
+    if (err != KZ_OK) {
+        fprintf(stderr, "kizuna serve: %s\n", why);
+        kz_store_close(hub.store);
+        return 1;
+    }
+    printf("serving on %s://%.*s:%u/\n", hub.config.tls_cert[0] ? "https" : "http",
+           (int)strcspn(hub.config.listen, ":"), hub.config.listen, kz_http_server_port(srv));
+    fflush(stdout);
+    kz_log(KZ_LOG_INFO, "serving listen=%s port=%u db='%s' threads=%llu", hub.config.listen,
+           kz_http_server_port(srv), hub.config.db, (unsigned long long)hub.config.threads);
+    sigwait(&set, &sig);
+    kz_log(KZ_LOG_INFO, "stopping on signal %d", sig);
+    kz_http_server_stop(srv);
+    kz_store_close(hub.store);
+    kz_log(KZ_LOG_INFO, "stopped");
+    return 0;
 }

@@ -1,4 +1,6 @@
 /* Helpers shared by the subcommands. */
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,4 +30,36 @@ kz_cli_wants_help(int argc, char **argv)
             return true;
     }
     return false;
+}
+
+struct kz_store *
+kz_cli_open_store(const char *db_flag)
+{
+    const char *url = kz_cli_db_url(db_flag);
+    struct kz_store *s;
+    kz_err err = kz_store_open(url, &s);
+
+    if (err != KZ_OK) {
+        fprintf(stderr, "kizuna: cannot open database '%s': %s\n", url, kz_err_str(err));
+        return NULL;
+    }
+    return s;
+}
+
+void
+kz_cli_print_json(json_t *j)
+{
+    char *text = json_dumps(j, JSON_INDENT(2));
+
+    if (text) {
+        printf("%s\n", text);
+        free(text);
+    }
+    json_decref(j);
+}
+
+void
+kz_cli_getopt_reset(void)
+{
+    optind = 0; /* GNU getopt: 0 re-initialises, including its internal state */
 }
