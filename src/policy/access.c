@@ -114,8 +114,9 @@ kz_policy_check_collection(const struct kz_collection *coll, char *why, size_t w
         return KZ_ERR_INVALID;
     }
     if (coll->max_tlp == KZ_TLP_RED && !readers_named_only(coll->readers)) {
-        snprintf(why, whylen, "TLP:RED may only go to collections read by named organisations: "
-                              "readers must be org: (and role:) principals");
+        snprintf(why, whylen,
+                 "TLP:RED may only go to collections read by named organisations: "
+                 "readers must be org: (and role:) principals");
         return KZ_ERR_INVALID;
     }
     return KZ_OK;

@@ -158,8 +158,7 @@ kz_stix__timestamp(struct kz_stix__ctx *v, const char *key, bool required, int64
     if (r <= 0)
         return r;
     if (!json_is_string(j) ||
-        kz_time_parse(kz_str_make(json_string_value(j), json_string_length(j)), &t, NULL) !=
-            KZ_OK)
+        kz_time_parse(kz_str_make(json_string_value(j), json_string_length(j)), &t, NULL) != KZ_OK)
         return kz_stix__fail(v, "'%s' must be an RFC 3339 timestamp in UTC ending in 'Z'", key);
     if (us)
         *us = t;
@@ -198,8 +197,7 @@ type_allowed(const char *id, const char *const *types)
 }
 
 static int
-check_ref_value(struct kz_stix__ctx *v, const char *key, const json_t *j,
-                const char *const *types)
+check_ref_value(struct kz_stix__ctx *v, const char *key, const json_t *j, const char *const *types)
 {
     const char *id;
 
@@ -207,9 +205,16 @@ check_ref_value(struct kz_stix__ctx *v, const char *key, const json_t *j,
         return kz_stix__fail(v, "'%s' must hold STIX identifiers ('<type>--<uuid>')", key);
     id = json_string_value(j);
     if (!type_allowed(id, types)) {
-        if (types[1] == NULL)
-            return kz_stix__fail(v, "'%s' must refer to '%s' objects", key, types[0]);
-        return kz_stix__fail(v, "'%s' refers to an object of a type it may not", key);
+        char list[160] = "";
+        size_t used = 0;
+        for (size_t i = 0; types[i] && used < sizeof(list); i++) {
+            int n = snprintf(list + used, sizeof(list) - used, "%s'%s'",
+                             i == 0 ? "" : (types[i + 1] ? ", " : " or "), types[i]);
+            if (n < 0)
+                break;
+            used += (size_t)n;
+        }
+        return kz_stix__fail(v, "'%s' must refer to %s objects", key, list);
     }
     return 0;
 }
@@ -226,8 +231,7 @@ kz_stix__ref(struct kz_stix__ctx *v, const char *key, bool required, const char 
 }
 
 int
-kz_stix__ref_list(struct kz_stix__ctx *v, const char *key, bool required,
-                  const char *const *types)
+kz_stix__ref_list(struct kz_stix__ctx *v, const char *key, bool required, const char *const *types)
 {
     const json_t *j;
     const json_t *e;
@@ -238,7 +242,8 @@ kz_stix__ref_list(struct kz_stix__ctx *v, const char *key, bool required,
         return r;
     if (!json_is_array(j) || json_array_size(j) == 0)
         return kz_stix__fail(v, "'%s' must be a non-empty list of identifiers", key);
-    json_array_foreach(j, i, e) {
+    json_array_foreach(j, i, e)
+    {
         if (check_ref_value(v, key, e, types))
             return -1;
     }
@@ -257,7 +262,8 @@ kz_stix__string_list(struct kz_stix__ctx *v, const char *key, bool required)
         return r;
     if (!json_is_array(j) || json_array_size(j) == 0)
         return kz_stix__fail(v, "'%s' must be a non-empty list of strings", key);
-    json_array_foreach(j, i, e) {
+    json_array_foreach(j, i, e)
+    {
         if (!json_is_string(e))
             return kz_stix__fail(v, "'%s' must be a non-empty list of strings", key);
     }
@@ -289,11 +295,12 @@ kz_stix__kill_chain(struct kz_stix__ctx *v, const char *key)
         return r;
     if (!json_is_array(j))
         return kz_stix__fail(v, "'%s' must be a list of kill chain phases", key);
-    json_array_foreach(j, i, e) {
+    json_array_foreach(j, i, e)
+    {
         if (!json_is_object(e) || !json_is_string(json_object_get(e, "kill_chain_name")) ||
             !json_is_string(json_object_get(e, "phase_name")))
-            return kz_stix__fail(
-                v, "'%s' entries need string 'kill_chain_name' and 'phase_name'", key);
+            return kz_stix__fail(v, "'%s' entries need string 'kill_chain_name' and 'phase_name'",
+                                 key);
     }
     return 0;
 }

@@ -14,10 +14,10 @@ enum kz_stix_kind {
     KZ_STIX_SDO = 0,
     KZ_STIX_SRO,
     KZ_STIX_SCO,
-    KZ_STIX_MARKING,   /* marking-definition */
-    KZ_STIX_LANGUAGE,  /* language-content */
-    KZ_STIX_EXTDEF,    /* extension-definition */
-    KZ_STIX_CUSTOM,    /* an "x-" type: common properties only */
+    KZ_STIX_MARKING,  /* marking-definition */
+    KZ_STIX_LANGUAGE, /* language-content */
+    KZ_STIX_EXTDEF,   /* extension-definition */
+    KZ_STIX_CUSTOM,   /* an "x-" type: common properties only */
 };
 
 /* The validation of one object in progress: where the reason goes. */
@@ -55,16 +55,14 @@ int kz_stix__string(struct kz_stix__ctx *v, const char *key, bool required);
 int kz_stix__bool(struct kz_stix__ctx *v, const char *key, bool required);
 int kz_stix__integer(struct kz_stix__ctx *v, const char *key, bool required, json_int_t min,
                      json_int_t max);
-int kz_stix__number(struct kz_stix__ctx *v, const char *key, bool required, double min,
-                    double max);
+int kz_stix__number(struct kz_stix__ctx *v, const char *key, bool required, double min, double max);
 /* A timestamp; *us receives it when present and valid (and is left alone otherwise). */
 int kz_stix__timestamp(struct kz_stix__ctx *v, const char *key, bool required, int64_t *us);
 /* later must not be before earlier (both optional timestamps); strict: later > earlier. */
 int kz_stix__time_order(struct kz_stix__ctx *v, const char *earlier, const char *later,
                         bool strict);
 /* An identifier; types is a NULL-terminated list of allowed types, or NULL for any. */
-int kz_stix__ref(struct kz_stix__ctx *v, const char *key, bool required,
-                 const char *const *types);
+int kz_stix__ref(struct kz_stix__ctx *v, const char *key, bool required, const char *const *types);
 /* A non-empty list of identifiers. */
 int kz_stix__ref_list(struct kz_stix__ctx *v, const char *key, bool required,
                       const char *const *types);

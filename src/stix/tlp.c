@@ -112,12 +112,14 @@ kz_stix__tlp_of(const json_t *obj, enum kz_tlp *tlp, bool *marked)
         return;
     }
     if (json_is_array(refs)) {
-        json_array_foreach(refs, i, e) {
+        json_array_foreach(refs, i, e)
+        {
             consider(e, tlp, marked);
         }
     }
     if (json_is_array(gms)) {
-        json_array_foreach(gms, i, e) {
+        json_array_foreach(gms, i, e)
+        {
             if (json_is_object(e))
                 consider(json_object_get(e, "marking_ref"), tlp, marked);
         }

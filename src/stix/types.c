@@ -110,8 +110,8 @@ location(struct kz_stix__ctx *v)
         kz_stix__number(v, "precision", OPT, 0.0, 1e300))
         return -1;
     if (lat != lon)
-        return kz_stix__fail(v, "'location' with '%s' requires '%s'", lat ? "latitude" : "longitude",
-                             lat ? "longitude" : "latitude");
+        return kz_stix__fail(v, "'location' with '%s' requires '%s'",
+                             lat ? "latitude" : "longitude", lat ? "longitude" : "latitude");
     if (has(v, "precision") && !lat)
         return kz_stix__fail(v, "'location' with 'precision' requires 'latitude' and 'longitude'");
     if (!has(v, "region") && !has(v, "country") && !lat)
@@ -209,8 +209,8 @@ report(struct kz_stix__ctx *v)
 static int
 relationship(struct kz_stix__ctx *v)
 {
-    if (kz_stix__string(v, "relationship_type", REQ) ||
-        kz_stix__ref(v, "source_ref", REQ, NULL) || kz_stix__ref(v, "target_ref", REQ, NULL) ||
+    if (kz_stix__string(v, "relationship_type", REQ) || kz_stix__ref(v, "source_ref", REQ, NULL) ||
+        kz_stix__ref(v, "target_ref", REQ, NULL) ||
         kz_stix__time_order(v, "start_time", "stop_time", true))
         return -1;
     return 0;
@@ -366,8 +366,7 @@ static int
 network_traffic(struct kz_stix__ctx *v)
 {
     if (kz_stix__string_list(v, "protocols", REQ) || kz_stix__ref(v, "src_ref", OPT, NULL) ||
-        kz_stix__ref(v, "dst_ref", OPT, NULL) ||
-        kz_stix__integer(v, "src_port", OPT, 0, 65535) ||
+        kz_stix__ref(v, "dst_ref", OPT, NULL) || kz_stix__integer(v, "src_port", OPT, 0, 65535) ||
         kz_stix__integer(v, "dst_port", OPT, 0, 65535) ||
         kz_stix__time_order(v, "start", "end", false))
         return -1;
@@ -380,13 +379,13 @@ network_traffic(struct kz_stix__ctx *v)
 static int
 any_own_property(struct kz_stix__ctx *v)
 {
-    static const char *const common[] = {"type",     "id",
-                                         "spec_version", "object_marking_refs",
-                                         "granular_markings", "defanged"};
+    static const char *const common[] = {
+        "type", "id", "spec_version", "object_marking_refs", "granular_markings", "defanged"};
     const char *key;
     json_t *val;
 
-    json_object_foreach(kz_json_mut(v->obj), key, val) {
+    json_object_foreach(kz_json_mut(v->obj), key, val)
+    {
         bool is_common = false;
         for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
             is_common = is_common || strcmp(key, common[i]) == 0;
@@ -446,13 +445,13 @@ language_content(struct kz_stix__ctx *v)
     json_t *val;
 
     if (kz_stix__ref(v, "object_ref", REQ, NULL) ||
-        kz_stix__timestamp(v, "object_modified", OPT, NULL) ||
-        kz_stix__dict(v, "contents", REQ))
+        kz_stix__timestamp(v, "object_modified", OPT, NULL) || kz_stix__dict(v, "contents", REQ))
         return -1;
     contents = json_object_get(v->obj, "contents");
     if (json_object_size(contents) == 0)
         return kz_stix__fail(v, "'contents' must not be empty");
-    json_object_foreach(kz_json_mut(contents), lang, val) {
+    json_object_foreach(kz_json_mut(contents), lang, val)
+    {
         if (!json_is_object(val))
             return kz_stix__fail(v, "'contents' must map language codes to dictionaries");
     }
@@ -473,7 +472,8 @@ extension_definition(struct kz_stix__ctx *v)
         kz_stix__string_list(v, "extension_properties", OPT))
         return -1;
     types = json_object_get(v->obj, "extension_types");
-    json_array_foreach(types, i, e) {
+    json_array_foreach(types, i, e)
+    {
         bool ok = false;
         for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
             ok = ok || strcmp(json_string_value(e), kinds[k]) == 0;

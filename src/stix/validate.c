@@ -34,7 +34,8 @@ property_names(struct kz_stix__ctx *v)
     const char *key;
     json_t *val;
 
-    json_object_foreach(kz_json_mut(v->obj), key, val) {
+    json_object_foreach(kz_json_mut(v->obj), key, val)
+    {
         if (!property_name_valid(key))
             return kz_stix__fail(v, "property name '%.64s' must be 3-250 of a-z, A-Z, 0-9 and '_'",
                                  key);
@@ -53,7 +54,8 @@ external_references(struct kz_stix__ctx *v)
         return 0;
     if (!json_is_array(refs))
         return kz_stix__fail(v, "'external_references' must be a list");
-    json_array_foreach(refs, i, e) {
+    json_array_foreach(refs, i, e)
+    {
         if (!json_is_object(e))
             return kz_stix__fail(v, "'external_references' entries must be objects");
         if (!json_is_string(json_object_get(e, "source_name")))
@@ -82,14 +84,16 @@ granular_markings(struct kz_stix__ctx *v)
         return 0;
     if (!json_is_array(gms) || json_array_size(gms) == 0)
         return kz_stix__fail(v, "'granular_markings' must be a non-empty list");
-    json_array_foreach(gms, i, g) {
+    json_array_foreach(gms, i, g)
+    {
         if (!json_is_object(g))
             return kz_stix__fail(v, "'granular_markings' entries must be objects");
         sel = json_object_get(g, "selectors");
         if (!json_is_array(sel) || json_array_size(sel) == 0)
             return kz_stix__fail(v, "'granular_markings' entries require a non-empty "
                                     "'selectors' list");
-        json_array_foreach(sel, k, s) {
+        json_array_foreach(sel, k, s)
+        {
             if (!json_is_string(s) || json_string_length(s) == 0)
                 return kz_stix__fail(v, "'selectors' must hold non-empty strings");
         }
@@ -118,7 +122,8 @@ extensions(struct kz_stix__ctx *v)
         return 0;
     if (!json_is_object(ext) || json_object_size(ext) == 0)
         return kz_stix__fail(v, "'extensions' must be a non-empty dictionary");
-    json_object_foreach(kz_json_mut(ext), key, val) {
+    json_object_foreach(kz_json_mut(ext), key, val)
+    {
         if (strncmp(key, "extension-definition--", 22) == 0 &&
             !kz_stix__id_valid(key, "extension-definition"))
             return kz_stix__fail(v, "'extensions' key '%.80s' is not a valid identifier", key);
@@ -196,8 +201,9 @@ validate(struct kz_stix__ctx *v)
     } else if (strncmp(type, "x-", 2) == 0) {
         kind = KZ_STIX_CUSTOM;
     } else {
-        return kz_stix__fail(v, "'type' '%.64s' is not a STIX 2.1 type (custom types start "
-                                "with 'x-')",
+        return kz_stix__fail(v,
+                             "'type' '%.64s' is not a STIX 2.1 type (custom types start "
+                             "with 'x-')",
                              type);
     }
     v->type = type;

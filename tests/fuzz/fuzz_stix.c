@@ -1,4 +1,5 @@
-/* Fuzz target: bytes → bounded JSON parse → kz_stix_validate on the object or each bundle member. */
+/* Fuzz target: bytes → bounded JSON parse → kz_stix_validate on the object or each bundle member.
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -39,7 +40,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     objs = json_object_get(j, "objects");
     if (json_is_array(objs)) {
-        json_array_foreach(objs, i, o) {
+        json_array_foreach(objs, i, o)
+        {
             validate_one(o);
         }
     } else {

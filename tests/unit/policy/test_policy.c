@@ -165,10 +165,9 @@ static void
 test_member_reads_and_writes_by_principals(void **state)
 {
     struct kz_caller m = caller(KZ_ROLE_MEMBER, "acme", "company", "finance");
-    struct kz_collection sector = coll("sector:finance role:gsoc", "sector:finance role:gsoc",
-                                       KZ_TLP_AMBER);
-    struct kz_collection other = coll("sector:gas role:gsoc", "sector:gas role:gsoc",
-                                      KZ_TLP_AMBER);
+    struct kz_collection sector =
+        coll("sector:finance role:gsoc", "sector:finance role:gsoc", KZ_TLP_AMBER);
+    struct kz_collection other = coll("sector:gas role:gsoc", "sector:gas role:gsoc", KZ_TLP_AMBER);
     struct kz_collection pub = coll("public", "role:gsoc", KZ_TLP_CLEAR);
     (void)state;
     assert_true(kz_policy_can_read(&m, &sector));
@@ -245,7 +244,7 @@ test_collection_public_means_clear(void **state)
 static void
 test_collection_red_needs_named_orgs(void **state)
 {
-    static const char *const bad[] = {"sector:finance", "type:isp", "member", "public",
+    static const char *const bad[] = {"sector:finance",          "type:isp",  "member", "public",
                                       "org:acme sector:finance", "role:gsoc", ""};
     char why[256];
     struct kz_collection c;
@@ -291,8 +290,8 @@ test_write_tlp_within_collection_max(void **state)
 static void
 test_write_red_only_to_named_orgs(void **state)
 {
-    static const char *const wide[] = {"sector:finance org:acme", "type:cip org:acme",
-                                       "member", "public", "role:gsoc"};
+    static const char *const wide[] = {"sector:finance org:acme", "type:cip org:acme", "member",
+                                       "public", "role:gsoc"};
     struct kz_caller m = caller(KZ_ROLE_MEMBER, "acme", "company", "finance");
     struct kz_object_in o = obj("indicator", KZ_TLP_RED);
     struct kz_collection c;
@@ -323,9 +322,9 @@ test_reshare_only_by_creator(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(guarded) / sizeof(guarded[0]); i++) {
         struct kz_object_in o = obj("indicator", guarded[i]);
-        assert_int_equal(kz_policy_check_write(&other, &c, &o, &elsewhere, "acme", why,
-                                               sizeof(why)),
-                         KZ_ERR_DENIED);
+        assert_int_equal(
+            kz_policy_check_write(&other, &c, &o, &elsewhere, "acme", why, sizeof(why)),
+            KZ_ERR_DENIED);
         snprintf(want, sizeof(want), "only the creating organisation may re-share TLP:%s objects",
                  guarded[i] == KZ_TLP_AMBER ? "AMBER"
                  : guarded[i] == KZ_TLP_RED ? "RED"
@@ -334,13 +333,11 @@ test_reshare_only_by_creator(void **state)
         /* Not even the coordinating centre. */
         assert_int_equal(kz_policy_check_write(&g, &c, &o, &elsewhere, "acme", why, sizeof(why)),
                          KZ_ERR_DENIED);
-        assert_int_equal(kz_policy_check_write(&creator, &c, &o, &elsewhere, "acme", why,
-                                               sizeof(why)),
-                         KZ_OK);
+        assert_int_equal(
+            kz_policy_check_write(&creator, &c, &o, &elsewhere, "acme", why, sizeof(why)), KZ_OK);
         /* A new version in the same collection is not a re-share. */
-        assert_int_equal(kz_policy_check_write(&other, &c, &o, &only_here, "acme", why,
-                                               sizeof(why)),
-                         KZ_OK);
+        assert_int_equal(
+            kz_policy_check_write(&other, &c, &o, &only_here, "acme", why, sizeof(why)), KZ_OK);
     }
 }
 
@@ -388,9 +385,9 @@ test_green_and_clear_reshared_by_anyone(void **state)
 static void
 test_sensor_writes_sightings_and_observables_only(void **state)
 {
-    static const char *const allowed[] = {"sighting", "observed-data", "ipv4-addr", "file",
-                                          "domain-name", "url"};
-    static const char *const refused[] = {"indicator", "malware", "relationship", "report",
+    static const char *const allowed[] = {"sighting", "observed-data", "ipv4-addr",
+                                          "file",     "domain-name",   "url"};
+    static const char *const refused[] = {"indicator",          "malware", "relationship", "report",
                                           "marking-definition", "x-acme"};
     struct kz_caller s = caller(KZ_ROLE_SENSOR, "acme", "company", "");
     struct kz_caller m = caller(KZ_ROLE_MEMBER, "acme", "company", "");

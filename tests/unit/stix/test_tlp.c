@@ -9,20 +9,21 @@
 
 #include "stix/stix.h"
 
-#define U "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+#define U  "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
 #define TS "\"2016-04-06T20:03:48.000Z\""
-#define HEAD "{\"type\":\"campaign\",\"spec_version\":\"2.1\",\"id\":\"campaign--" U \
-             "\",\"created\":" TS ",\"modified\":" TS ",\"name\":\"x\""
+#define HEAD                                                                                       \
+    "{\"type\":\"campaign\",\"spec_version\":\"2.1\",\"id\":\"campaign--" U "\",\"created\":" TS   \
+    ",\"modified\":" TS ",\"name\":\"x\""
 
-#define V2_CLEAR "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
-#define V2_GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
-#define V2_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+#define V2_CLEAR  "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+#define V2_GREEN  "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define V2_AMBER  "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 #define V2_STRICT "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
-#define V2_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
-#define V1_WHITE "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"
-#define V1_GREEN "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"
-#define V1_AMBER "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
-#define V1_RED "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"
+#define V2_RED    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+#define V1_WHITE  "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"
+#define V1_GREEN  "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"
+#define V1_AMBER  "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
+#define V1_RED    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"
 
 static void
 test_names(void **state)
@@ -42,9 +43,14 @@ test_parse(void **state)
         const char *text;
         enum kz_tlp want;
     } ok[] = {
-        {"clear", KZ_TLP_CLEAR},        {"WHITE", KZ_TLP_CLEAR},   {"tlp:white", KZ_TLP_CLEAR},
-        {"TLP:GREEN", KZ_TLP_GREEN},    {"amber", KZ_TLP_AMBER},   {"Amber+Strict", KZ_TLP_AMBER_STRICT},
-        {"tlp:amber+strict", KZ_TLP_AMBER_STRICT}, {"red", KZ_TLP_RED},
+        {"clear", KZ_TLP_CLEAR},
+        {"WHITE", KZ_TLP_CLEAR},
+        {"tlp:white", KZ_TLP_CLEAR},
+        {"TLP:GREEN", KZ_TLP_GREEN},
+        {"amber", KZ_TLP_AMBER},
+        {"Amber+Strict", KZ_TLP_AMBER_STRICT},
+        {"tlp:amber+strict", KZ_TLP_AMBER_STRICT},
+        {"red", KZ_TLP_RED},
     };
     static const char *const bad[] = {"", "tlp:", "purple", "amber strict", "redd", "tlp:tlp:red"};
     enum kz_tlp t;
@@ -64,9 +70,9 @@ test_marking_ids(void **state)
         const char *id;
         enum kz_tlp want;
     } ids[] = {
-        {V2_CLEAR, KZ_TLP_CLEAR}, {V2_GREEN, KZ_TLP_GREEN}, {V2_AMBER, KZ_TLP_AMBER},
-        {V2_STRICT, KZ_TLP_AMBER_STRICT}, {V2_RED, KZ_TLP_RED}, {V1_WHITE, KZ_TLP_CLEAR},
-        {V1_GREEN, KZ_TLP_GREEN}, {V1_AMBER, KZ_TLP_AMBER}, {V1_RED, KZ_TLP_RED},
+        {V2_CLEAR, KZ_TLP_CLEAR},         {V2_GREEN, KZ_TLP_GREEN}, {V2_AMBER, KZ_TLP_AMBER},
+        {V2_STRICT, KZ_TLP_AMBER_STRICT}, {V2_RED, KZ_TLP_RED},     {V1_WHITE, KZ_TLP_CLEAR},
+        {V1_GREEN, KZ_TLP_GREEN},         {V1_AMBER, KZ_TLP_AMBER}, {V1_RED, KZ_TLP_RED},
     };
     enum kz_tlp t;
     (void)state;
@@ -99,8 +105,8 @@ effective(const char *text, enum kz_tlp deflt, enum kz_tlp want, bool marked)
     if (kz_stix_validate(j, &opts, &info, why, sizeof(why)) != KZ_OK)
         fail_msg("refused: %s", why);
     if (info.tlp != want || info.tlp_marked != marked)
-        fail_msg("tlp %s marked %d, want %s marked %d: %s", kz_tlp_name(info.tlp),
-                 info.tlp_marked, kz_tlp_name(want), marked, text);
+        fail_msg("tlp %s marked %d, want %s marked %d: %s", kz_tlp_name(info.tlp), info.tlp_marked,
+                 kz_tlp_name(want), marked, text);
     json_decref(j);
 }
 

@@ -13,14 +13,14 @@
 #include "base/limits.h"
 #include "stix/stix.h"
 
-#define U "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
-#define IDENT "\"identity--" U "\""
-#define TS "\"2016-04-06T20:03:48.000Z\""
-#define TS2 "\"2016-05-07T11:22:30.000Z\""
+#define U         "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+#define IDENT     "\"identity--" U "\""
+#define TS        "\"2016-04-06T20:03:48.000Z\""
+#define TS2       "\"2016-05-07T11:22:30.000Z\""
 #define COMMON(t) "\"type\":\"" t "\",\"spec_version\":\"2.1\",\"id\":\"" t "--" U "\","
-#define SDO(t) "{" COMMON(t) "\"created\":" TS ",\"modified\":" TS ","
-#define SCO(t) "{\"type\":\"" t "\",\"id\":\"" t "--" U "\","
-#define REFS "\"object_refs\":[\"indicator--" U "\"]"
+#define SDO(t)    "{" COMMON(t) "\"created\":" TS ",\"modified\":" TS ","
+#define SCO(t)    "{\"type\":\"" t "\",\"id\":\"" t "--" U "\","
+#define REFS      "\"object_refs\":[\"indicator--" U "\"]"
 
 static const struct kz_stix_opts opts = {KZ_TLP_AMBER};
 
@@ -34,9 +34,11 @@ static const struct good_case good[] = {
     {"attack-pattern", SDO("attack-pattern") "\"name\":\"Spear Phishing\"}", {"name"}},
     {"campaign", SDO("campaign") "\"name\":\"Green Group\"}", {"name"}},
     {"course-of-action", SDO("course-of-action") "\"name\":\"Block\"}", {"name"}},
-    {"grouping", SDO("grouping") "\"context\":\"suspicious-activity\"," REFS "}",
+    {"grouping",
+     SDO("grouping") "\"context\":\"suspicious-activity\"," REFS "}",
      {"context", "object_refs"}},
-    {"identity", SDO("identity") "\"name\":\"ACME\",\"identity_class\":\"organization\"}",
+    {"identity",
+     SDO("identity") "\"name\":\"ACME\",\"identity_class\":\"organization\"}",
      {"name"}},
     {"incident", SDO("incident") "\"name\":\"Breach\"}", {"name"}},
     {"indicator",
@@ -46,17 +48,20 @@ static const struct good_case good[] = {
     {"infrastructure", SDO("infrastructure") "\"name\":\"C2\"}", {"name"}},
     {"intrusion-set", SDO("intrusion-set") "\"name\":\"APT\"}", {"name"}},
     {"location", SDO("location") "\"country\":\"jp\"}", {"country"}},
-    {"malware", SDO("malware") "\"name\":\"Cryptolocker\",\"is_family\":true}",
+    {"malware",
+     SDO("malware") "\"name\":\"Cryptolocker\",\"is_family\":true}",
      {"is_family", "name"}},
     {"malware-analysis",
-     SDO("malware-analysis") "\"product\":\"av\",\"result\":\"malicious\"}", {"product", "result"}},
+     SDO("malware-analysis") "\"product\":\"av\",\"result\":\"malicious\"}",
+     {"product", "result"}},
     {"note", SDO("note") "\"content\":\"text\"," REFS "}", {"content", "object_refs"}},
     {"observed-data",
      SDO("observed-data") "\"first_observed\":" TS ",\"last_observed\":" TS2
                           ",\"number_observed\":3,\"object_refs\":[\"ipv4-addr--" U "\"]}",
      {"first_observed", "last_observed", "number_observed", "object_refs"}},
     {"opinion", SDO("opinion") "\"opinion\":\"agree\"," REFS "}", {"opinion", "object_refs"}},
-    {"report", SDO("report") "\"name\":\"R\",\"published\":" TS "," REFS "}",
+    {"report",
+     SDO("report") "\"name\":\"R\",\"published\":" TS "," REFS "}",
      {"name", "published", "object_refs"}},
     {"threat-actor", SDO("threat-actor") "\"name\":\"Evil\"}", {"name"}},
     {"tool", SDO("tool") "\"name\":\"nmap\"}", {"name"}},
@@ -65,14 +70,16 @@ static const struct good_case good[] = {
      SDO("relationship") "\"relationship_type\":\"indicates\",\"source_ref\":\"indicator--" U
                          "\",\"target_ref\":\"malware--" U "\"}",
      {"relationship_type", "source_ref", "target_ref"}},
-    {"sighting", SDO("sighting") "\"sighting_of_ref\":\"indicator--" U "\",\"count\":2}",
+    {"sighting",
+     SDO("sighting") "\"sighting_of_ref\":\"indicator--" U "\",\"count\":2}",
      {"sighting_of_ref"}},
     {"artifact", SCO("artifact") "\"payload_bin\":\"aGVsbG8=\"}", {"payload_bin"}},
     {"autonomous-system", SCO("autonomous-system") "\"number\":15139}", {"number"}},
     {"directory", SCO("directory") "\"path\":\"C:\\\\Windows\"}", {"path"}},
     {"domain-name", SCO("domain-name") "\"value\":\"example.com\"}", {"value"}},
     {"email-addr", SCO("email-addr") "\"value\":\"john@example.com\"}", {"value"}},
-    {"email-message", SCO("email-message") "\"is_multipart\":false,\"body\":\"hi\"}",
+    {"email-message",
+     SCO("email-message") "\"is_multipart\":false,\"body\":\"hi\"}",
      {"is_multipart"}},
     {"file", SCO("file") "\"name\":\"a.exe\"}", {"name"}},
     {"ipv4-addr", SCO("ipv4-addr") "\"value\":\"198.51.100.0/24\"}", {"value"}},
@@ -86,13 +93,14 @@ static const struct good_case good[] = {
     {"software", SCO("software") "\"name\":\"Word\"}", {"name"}},
     {"url", SCO("url") "\"value\":\"https://example.com/\"}", {"value"}},
     {"user-account", SCO("user-account") "\"user_id\":\"1001\"}", {NULL}},
-    {"windows-registry-key", SCO("windows-registry-key") "\"key\":\"hkey_local_machine\\\\x\"}",
+    {"windows-registry-key",
+     SCO("windows-registry-key") "\"key\":\"hkey_local_machine\\\\x\"}",
      {NULL}},
-    {"x509-certificate", SCO("x509-certificate") "\"serial_number\":\"36:f7\"}",
-     {NULL}},
+    {"x509-certificate", SCO("x509-certificate") "\"serial_number\":\"36:f7\"}", {NULL}},
     {"marking-definition",
      "{" COMMON("marking-definition") "\"created\":" TS
-     ",\"definition_type\":\"statement\",\"definition\":{\"statement\":\"Copyright ACME\"}}",
+                                      ",\"definition_type\":\"statement\",\"definition\":{"
+                                      "\"statement\":\"Copyright ACME\"}}",
      {"definition_type", "definition", "created"}},
     {"language-content",
      SDO("language-content") "\"object_ref\":\"campaign--" U
@@ -161,15 +169,48 @@ test_good_objects_of_every_type(void **state)
 static void
 test_every_type_is_covered(void **state)
 {
-    static const char *const all[] = {
-        "attack-pattern", "campaign", "course-of-action", "grouping", "identity", "incident",
-        "indicator", "infrastructure", "intrusion-set", "location", "malware",
-        "malware-analysis", "note", "observed-data", "opinion", "report", "threat-actor", "tool",
-        "vulnerability", "relationship", "sighting", "artifact", "autonomous-system",
-        "directory", "domain-name", "email-addr", "email-message", "file", "ipv4-addr",
-        "ipv6-addr", "mac-addr", "mutex", "network-traffic", "process", "software", "url",
-        "user-account", "windows-registry-key", "x509-certificate", "marking-definition",
-        "language-content", "extension-definition"};
+    static const char *const all[] = {"attack-pattern",
+                                      "campaign",
+                                      "course-of-action",
+                                      "grouping",
+                                      "identity",
+                                      "incident",
+                                      "indicator",
+                                      "infrastructure",
+                                      "intrusion-set",
+                                      "location",
+                                      "malware",
+                                      "malware-analysis",
+                                      "note",
+                                      "observed-data",
+                                      "opinion",
+                                      "report",
+                                      "threat-actor",
+                                      "tool",
+                                      "vulnerability",
+                                      "relationship",
+                                      "sighting",
+                                      "artifact",
+                                      "autonomous-system",
+                                      "directory",
+                                      "domain-name",
+                                      "email-addr",
+                                      "email-message",
+                                      "file",
+                                      "ipv4-addr",
+                                      "ipv6-addr",
+                                      "mac-addr",
+                                      "mutex",
+                                      "network-traffic",
+                                      "process",
+                                      "software",
+                                      "url",
+                                      "user-account",
+                                      "windows-registry-key",
+                                      "x509-certificate",
+                                      "marking-definition",
+                                      "language-content",
+                                      "extension-definition"};
     (void)state;
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         bool found = false;
@@ -229,8 +270,7 @@ test_reason_wording(void **state)
     (void)state;
     expect_invalid(SDO("indicator") "\"pattern_type\":\"stix\",\"valid_from\":" TS "}",
                    "'indicator' requires 'pattern'");
-    expect_invalid("{" COMMON("campaign") "\"created\":" TS2 ",\"modified\":" TS
-                   ",\"name\":\"x\"}",
+    expect_invalid("{" COMMON("campaign") "\"created\":" TS2 ",\"modified\":" TS ",\"name\":\"x\"}",
                    "'modified' is before 'created'");
 }
 
@@ -282,8 +322,8 @@ static void
 test_timestamps(void **state)
 {
     static const char *const bad[] = {
-        "2016-04-06T20:03:48.000",      "2016-04-06 20:03:48Z", "2016-04-06T20:03:48+00:00",
-        "2016-02-30T20:03:48Z",         "2016-04-06T24:03:48Z", "not a time",
+        "2016-04-06T20:03:48.000", "2016-04-06 20:03:48Z", "2016-04-06T20:03:48+00:00",
+        "2016-02-30T20:03:48Z",    "2016-04-06T24:03:48Z", "not a time",
         "2016-04-06T20:03:48.Z",
     };
     char text[512];
@@ -299,7 +339,7 @@ test_timestamps(void **state)
     }
     /* Any precision is allowed, not only milliseconds. */
     expect_valid("{" COMMON("campaign") "\"created\":\"2016-04-06T20:03:48Z\",\"modified\":"
-                 "\"2016-04-06T20:03:48.123456Z\",\"name\":\"x\"}");
+                                        "\"2016-04-06T20:03:48.123456Z\",\"name\":\"x\"}");
     expect_invalid(SDO("campaign") "\"name\":\"x\",\"first_seen\":" TS2 ",\"last_seen\":" TS "}",
                    "'last_seen' is before 'first_seen'");
 }
@@ -371,8 +411,7 @@ test_sdo_specific_rules(void **state)
     expect_invalid(SDO("sighting") "\"sighting_of_ref\":\"indicator--" U
                                    "\",\"where_sighted_refs\":[\"malware--" U "\"]}",
                    "'where_sighted_refs'");
-    expect_invalid(SDO("sighting") "\"sighting_of_ref\":\"indicator--" U
-                                   "\",\"count\":1000000000}",
+    expect_invalid(SDO("sighting") "\"sighting_of_ref\":\"indicator--" U "\",\"count\":1000000000}",
                    "'count'");
     expect_invalid(SDO("tool") "\"name\":\"x\",\"kill_chain_phases\":[{\"phase_name\":\"x\"}]}",
                    "'kill_chain_phases'");
@@ -413,11 +452,12 @@ test_meta_objects(void **state)
 {
     (void)state;
     expect_invalid("{" COMMON("marking-definition") "\"created\":" TS "}", "'definition_type'");
-    expect_valid("{" COMMON("marking-definition") "\"created\":" TS
-                 ",\"extensions\":{\"extension-definition--" U
-                 "\":{\"extension_type\":\"property-extension\"}}}");
+    expect_valid("{" COMMON(
+        "marking-definition") "\"created\":" TS ",\"extensions\":{\"extension-definition--" U
+                              "\":{\"extension_type\":\"property-extension\"}}}");
     expect_invalid("{" COMMON("marking-definition") "\"created\":" TS
-                   ",\"definition_type\":\"tlp\",\"definition\":{\"tlp\":\"purple\"}}",
+                                                    ",\"definition_type\":\"tlp\",\"definition\":{"
+                                                    "\"tlp\":\"purple\"}}",
                    "'tlp'");
     expect_invalid(SDO("extension-definition") "\"created_by_ref\":" IDENT
                                                ",\"name\":\"e\",\"schema\":\"s\",\"version\":"
@@ -454,8 +494,9 @@ test_common_optional_properties(void **state)
     expect_invalid(SDO("campaign") "\"name\":\"x\",\"granular_markings\":[{\"marking_ref\":"
                                    "\"marking-definition--" U "\",\"selectors\":[]}]}",
                    "'selectors'");
-    expect_invalid(SDO("campaign") "\"name\":\"x\",\"extensions\":{\"extension-definition--1\":{}}}",
-                   "'extensions'");
+    expect_invalid(
+        SDO("campaign") "\"name\":\"x\",\"extensions\":{\"extension-definition--1\":{}}}",
+        "'extensions'");
     expect_valid(SDO("campaign") "\"name\":\"x\",\"confidence\":0,\"revoked\":false,\"labels\":["
                                  "\"a\"],\"lang\":\"en\",\"created_by_ref\":" IDENT
                                  ",\"external_references\":[{\"source_name\":\"capec\","
@@ -492,8 +533,8 @@ test_info_is_filled(void **state)
     json_t *keep = NULL;
     (void)state;
 
-    assert_int_equal(check_keep(SDO("campaign") "\"name\":\"x\",\"created_by_ref\":" IDENT "}",
-                                why, sizeof(why), &info, &keep),
+    assert_int_equal(check_keep(SDO("campaign") "\"name\":\"x\",\"created_by_ref\":" IDENT "}", why,
+                                sizeof(why), &info, &keep),
                      KZ_OK);
     assert_string_equal(info.type, "campaign");
     assert_string_equal(info.id, "campaign--" U);
@@ -515,8 +556,7 @@ test_info_is_filled(void **state)
     assert_string_equal(info.spec_version, "2.1");
 
     /* Filled as far as possible on failure: id and version name the refused object. */
-    assert_int_equal(check_keep(SDO("indicator") "\"pattern_type\":\"stix\",\"valid_from\":" TS
-                                                 "}",
+    assert_int_equal(check_keep(SDO("indicator") "\"pattern_type\":\"stix\",\"valid_from\":" TS "}",
                                 why, sizeof(why), &info, &keep),
                      KZ_ERR_INVALID);
     assert_string_equal(info.id, "indicator--" U);
@@ -525,7 +565,7 @@ test_info_is_filled(void **state)
 
     /* Modified wins over created. */
     assert_int_equal(check_keep("{" COMMON("campaign") "\"created\":" TS ",\"modified\":" TS2
-                                ",\"name\":\"x\"}",
+                                                       ",\"name\":\"x\"}",
                                 why, sizeof(why), &info, &keep),
                      KZ_OK);
     assert_string_equal(info.version, "2016-05-07T11:22:30.000Z");
@@ -577,7 +617,8 @@ test_real_bundles(void **state)
             json_array_append(objs, bundle);
         }
         assert_true(json_is_array(objs));
-        json_array_foreach(objs, i, o) {
+        json_array_foreach(objs, i, o)
+        {
             struct kz_stix_info info;
             if (kz_stix_validate(o, &opts, &info, why, sizeof(why)) != KZ_OK)
                 fail_msg("%s: object %zu (%s): %s", e->d_name, i, info.id ? info.id : "?", why);
