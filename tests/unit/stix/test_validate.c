@@ -376,6 +376,13 @@ test_indicator_pattern_is_checked(void **state)
     assert_non_null(strstr(why, "invalid pattern: "));
     assert_non_null(strstr(why, " at column "));
     free(big);
+    /* A syntax error names its column. */
+    expect_invalid(SDO("indicator") "\"pattern\":\"[ipv4-addr:value = \",\"pattern_type\":"
+                                    "\"stix\",\"valid_from\":" TS "}",
+                   "invalid pattern: ");
+    expect_invalid(SDO("indicator") "\"pattern\":\"[ipv4-addr:value = \",\"pattern_type\":"
+                                    "\"stix\",\"valid_from\":" TS "}",
+                   " at column ");
 }
 
 static void
