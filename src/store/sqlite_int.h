@@ -1,0 +1,111 @@
+/*
+ * Inside the SQLite backend: the store struct, the per-thread connection pool with its
+ * statement cache, transactions and the mapping of SQLite result codes to kz_err.
+ * Only src/store/sqlite*.c include this file.
+ */
+#ifndef KZ_STORE_SQLITE_INT_H
+#define KZ_STORE_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store/store_int.h"
+
+#define KZ_SQLITE_STMT_CACHE 32
+#define KZ_SQLITE_BUSY_MS 10000
+
+struct kz_sqlite_cached {
+    char *sql;
+    sqlite3_stmt *st;
+};
+
+/* One connection, used by one thread at a time; idle ones wait in the pool. */
+struct kz_sqlite_conn {
+    sqlite3 *db;
+    struct kz_sqlite_conn *next;
+    struct kz_sqlite_cached cache[KZ_SQLITE_STMT_CACHE];
+    size_t n_cache;
+    size_t evict; /* next slot to reuse when the cache is full */
+};
+
+struct kz_sqlite {
+    struct kz_store base;
+    char *path;
+    pthread_mutex_t pool_mu; /* guards idle */
+    struct kz_sqlite_conn *idle;
+    /* Writers of this process queue here rather than in SQLite's busy handler, which
+     * sleeps; busy_timeout still covers other processes (the CLI next to the server). */
+    pthread_mutex_t write_mu;
+    int schema_version;
+};
+
+static inline struct kz_sqlite *
+kz_sqlite_of(struct kz_store *s)
+{
+    return (struct kz_sqlite *)s;
+}
+
+/* Takes an idle connection or opens a new one; give it back with _release. */
+kz_err kz_store__sqlite_acquire(struct kz_sqlite *s, struct kz_sqlite_conn **out);
+void kz_store__sqlite_release(struct kz_sqlite *s, struct kz_sqlite_conn *c);
+
+/* A cached prepared statement, reset and with bindings cleared; owned by the connection. */
+kz_err kz_store__sqlite_prepare(struct kz_sqlite_conn *c, const char *sql, sqlite3_stmt **out);
+
+/* Maps a failed result code: unique violations to CONFLICT, foreign keys to NOTFOUND,
+ * everything else to STORE, logged once with what and sqlite3_errmsg. */
+kz_err kz_store__sqlite_fail(struct kz_sqlite_conn *c, int rc, const char *what);
+
+/* Runs SQL text without results. */
+kz_err kz_store__sqlite_exec(struct kz_sqlite_conn *c, const char *sql);
+
+/* BEGIN IMMEDIATE under the process's write lock; COMMIT or ROLLBACK releases it. */
+kz_err kz_store__sqlite_begin_write(struct kz_sqlite *s, struct kz_sqlite_conn *c);
+kz_err kz_store__sqlite_commit(struct kz_sqlite *s, struct kz_sqlite_conn *c);
+void kz_store__sqlite_rollback(struct kz_sqlite *s, struct kz_sqlite_conn *c);
+
+/* Copies a text column into a bounded buffer (NULL becomes ""); LIMIT when too long. */
+kz_err kz_store__sqlite_text(sqlite3_stmt *st, int col, char *dst, size_t dstlen);
+
+/* Binds a C string as text, or NULL for a NULL pointer. */
+int kz_store__sqlite_bind_text(sqlite3_stmt *st, int idx, const char *s);
+
+/* Applies pending migrations; *version receives the schema version after them. */
+kz_err kz_store__sqlite_migrate(struct kz_sqlite_conn *c, int *version);
+
+/* The operations of sqlite_admin.c, sqlite_objects.c and sqlite_status.c. */
+kz_err kz_store__sqlite_sector_add(struct kz_store *s, const char *name);
+bool kz_store__sqlite_sector_exists(struct kz_store *s, const char *name);
+kz_err kz_store__sqlite_sector_list(struct kz_store *s, void (*fn)(void *ctx, const char *name),
+                                    void *ctx);
+kz_err kz_store__sqlite_org_add(struct kz_store *s, const struct kz_org *org);
+kz_err kz_store__sqlite_org_get(struct kz_store *s, const char *slug, struct kz_org *out);
+kz_err kz_store__sqlite_org_list(struct kz_store *s,
+                                 void (*fn)(void *ctx, const struct kz_org *org), void *ctx);
+kz_err kz_store__sqlite_org_by_identity(struct kz_store *s, const char *identity_id,
+                                        struct kz_org *out);
+kz_err kz_store__sqlite_key_add(struct kz_store *s, const struct kz_key *key);
+kz_err kz_store__sqlite_key_get(struct kz_store *s, const char *id, struct kz_key *out);
+kz_err kz_store__sqlite_key_list(struct kz_store *s,
+                                 void (*fn)(void *ctx, const struct kz_key *key), void *ctx);
+kz_err kz_store__sqlite_key_revoke(struct kz_store *s, const char *id, int64_t now_us);
+kz_err kz_store__sqlite_collection_add(struct kz_store *s, const struct kz_collection *c);
+kz_err kz_store__sqlite_collection_get(struct kz_store *s, const char *id_or_alias,
+                                       struct kz_collection *out);
+kz_err kz_store__sqlite_collection_list(struct kz_store *s,
+                                        void (*fn)(void *ctx, const struct kz_collection *c),
+                                        void *ctx);
+kz_err kz_store__sqlite_objects_put(struct kz_store *s, const char *collection_id,
+                                    const char *org, const struct kz_object_in *objs, size_t n,
+                                    kz_store_check_fn check, void *check_ctx,
+                                    struct kz_put_result *results);
+kz_err kz_store__sqlite_objects_query(struct kz_store *s, const struct kz_object_query *q,
+                                      struct kz_object_page *out);
+kz_err kz_store__sqlite_objects_delete(struct kz_store *s, const struct kz_object_query *q,
+                                       size_t *deleted);
+kz_err kz_store__sqlite_objects_count(struct kz_store *s, const char *collection_id,
+                                      uint64_t *out);
+kz_err kz_store__sqlite_status_put(struct kz_store *s, const struct kz_status *st);
+kz_err kz_store__sqlite_status_get(struct kz_store *s, const char *id, struct kz_status *out);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * Versioned schema of the SQLite backend. migrations[i] brings the schema from version i
+ * to i + 1; pending steps run in order inside one transaction and are recorded in
+ * schema_migrations (and PRAGMA user_version, for the sqlite3 shell). Never edit a step
+ * that has shipped: add a new one.
+ */
+#include "store/sqlite_int.h"
+
+#include <stdio.h>
+
+#include "base/log.h"
+#include "base/time.h"
+#include "base/banned.h"
+
+static const char *const migrations[] = {
+    /* 1: organisations, keys, collections, objects, the date_added clock, statuses. */
+    "CREATE TABLE sectors ("
+    "  name TEXT PRIMARY KEY NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE orgs ("
+    "  slug TEXT PRIMARY KEY NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  sector TEXT REFERENCES sectors(name)," /* NULL when none */
+    "  country TEXT NOT NULL DEFAULT '',"
+    "  identity_id TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX orgs_by_identity ON orgs(identity_id) WHERE identity_id <> '';"
+    "CREATE TABLE keys ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  org TEXT NOT NULL REFERENCES orgs(slug),"
+    "  role TEXT NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  revoked_us INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX keys_by_org ON keys(org);"
+    "CREATE TABLE collections ("
+    "  num INTEGER PRIMARY KEY," /* compact key for the objects table */
+    "  id TEXT NOT NULL UNIQUE,"
+    "  alias TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  description TEXT NOT NULL,"
+    "  readers TEXT NOT NULL,"
+    "  writers TEXT NOT NULL,"
+    "  max_tlp INTEGER NOT NULL,"
+    "  created_us INTEGER NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX collections_by_alias ON collections(alias) WHERE alias <> '';"
+    "CREATE TABLE objects ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  coll INTEGER NOT NULL REFERENCES collections(num),"
+    "  id TEXT NOT NULL,"
+    "  version_us INTEGER NOT NULL,"
+    "  date_added_us INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  spec_version TEXT NOT NULL,"
+    "  version TEXT NOT NULL,"
+    "  tlp INTEGER NOT NULL,"
+    "  created_by_ref TEXT,"
+    "  org TEXT NOT NULL,"
+    "  json TEXT NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX objects_by_version ON objects(coll, id, version_us);"
+    "CREATE UNIQUE INDEX objects_by_added ON objects(coll, date_added_us);"
+    "CREATE INDEX objects_by_id ON objects(id, date_added_us);"
+    /* The last date_added handed out; see docs/internals/store.md. */
+    "CREATE TABLE clock ("
+    "  one INTEGER PRIMARY KEY CHECK (one = 1),"
+    "  last_us INTEGER NOT NULL"
+    ");"
+    "INSERT INTO clock VALUES (1, 0);"
+    "CREATE TABLE statuses ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  collection_id TEXT NOT NULL,"
+    "  org TEXT NOT NULL,"
+    "  request_us INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE status_entries ("
+    "  status_id TEXT NOT NULL REFERENCES statuses(id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL,"
+    "  object_id TEXT NOT NULL,"
+    "  version TEXT NOT NULL,"
+    "  kind INTEGER NOT NULL,"
+    "  message TEXT NOT NULL,"
+    "  PRIMARY KEY (status_id, seq)"
+    ") WITHOUT ROWID;",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static kz_err
+read_int(struct kz_sqlite_conn *c, const char *sql, int *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+    kz_err err = KZ_OK;
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    else
+        err = kz_store__sqlite_fail(c, rc, sql);
+    sqlite3_finalize(st);
+    return err;
+}
+
+kz_err
+kz_store__sqlite_migrate(struct kz_sqlite_conn *c, int *version)
+{
+    char sql[128];
+    int current = 0;
+    kz_err err;
+
+    /* Up to date: nothing to write, no write lock taken. */
+    err = read_int(c, "PRAGMA user_version", &current);
+    if (err != KZ_OK)
+        return err;
+    if (current == N_MIGRATIONS) {
+        *version = current;
+        return KZ_OK;
+    }
+    err = kz_store__sqlite_exec(c, "BEGIN IMMEDIATE");
+    if (err != KZ_OK)
+        return err;
+    err = kz_store__sqlite_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                   "  version INTEGER PRIMARY KEY,"
+                                   "  applied_us INTEGER NOT NULL)");
+    if (err != KZ_OK)
+        goto done;
+    /* Another process may have migrated between the check and the lock. */
+    err = read_int(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", &current);
+    if (err != KZ_OK)
+        goto done;
+    if (current > N_MIGRATIONS) {
+        kz_log(KZ_LOG_ERROR, "database schema is newer than this program schema=%d known=%d",
+               current, N_MIGRATIONS);
+        err = KZ_ERR_STORE;
+        goto done;
+    }
+    for (int v = current; v < N_MIGRATIONS; v++) {
+        err = kz_store__sqlite_exec(c, migrations[v]);
+        if (err != KZ_OK)
+            goto done;
+        snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES (%d, %lld)", v + 1,
+                 (long long)kz_time_now_us());
+        err = kz_store__sqlite_exec(c, sql);
+        if (err != KZ_OK)
+            goto done;
+        kz_log(KZ_LOG_INFO, "database migrated schema=%d", v + 1);
+    }
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", N_MIGRATIONS);
+    err = kz_store__sqlite_exec(c, sql);
+    if (err != KZ_OK)
+        goto done;
+    err = kz_store__sqlite_exec(c, "COMMIT");
+done:
+    if (err != KZ_OK && !sqlite3_get_autocommit(c->db))
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (err == KZ_OK)
+        *version = N_MIGRATIONS;
+    return err;
+}

@@ -1,0 +1,200 @@
+/*
+ * The storage interface: kz_store_open picks a backend by the URL scheme from a table,
+ * and every other public function forwards to the backend's operations.
+ */
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "store/store_int.h"
+#include "base/banned.h"
+
+static const struct kz_store_ops *const backends[] = {
+    &kz_store__sqlite_ops,
+    NULL,
+};
+
+kz_err
+kz_store_open(const char *url, struct kz_store **out)
+{
+    const char *colon;
+    size_t n;
+
+    if (url == NULL || (colon = strchr(url, ':')) == NULL)
+        return KZ_ERR_INVALID;
+    n = (size_t)(colon - url);
+    for (size_t i = 0; backends[i]; i++) {
+        if (strlen(backends[i]->scheme) == n && memcmp(backends[i]->scheme, url, n) == 0)
+            return backends[i]->open(colon + 1, out);
+    }
+    kz_log(KZ_LOG_ERROR, "unknown database scheme url='%.*s'", (int)n, url);
+    return KZ_ERR_INVALID;
+}
+
+void
+kz_store_close(struct kz_store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+int
+kz_store_schema_version(struct kz_store *s)
+{
+    return s->ops->schema_version(s);
+}
+
+kz_err
+kz_store_integrity_check(struct kz_store *s, char *why, size_t whylen)
+{
+    return s->ops->integrity_check(s, why, whylen);
+}
+
+kz_err
+kz_store_sector_add(struct kz_store *s, const char *name)
+{
+    return s->ops->sector_add(s, name);
+}
+
+bool
+kz_store_sector_exists(struct kz_store *s, const char *name)
+{
+    return s->ops->sector_exists(s, name);
+}
+
+kz_err
+kz_store_sector_list(struct kz_store *s, void (*fn)(void *ctx, const char *name), void *ctx)
+{
+    return s->ops->sector_list(s, fn, ctx);
+}
+
+kz_err
+kz_store_org_add(struct kz_store *s, const struct kz_org *org)
+{
+    return s->ops->org_add(s, org);
+}
+
+kz_err
+kz_store_org_get(struct kz_store *s, const char *slug, struct kz_org *out)
+{
+    return s->ops->org_get(s, slug, out);
+}
+
+kz_err
+kz_store_org_list(struct kz_store *s, void (*fn)(void *ctx, const struct kz_org *org), void *ctx)
+{
+    return s->ops->org_list(s, fn, ctx);
+}
+
+kz_err
+kz_store_org_by_identity(struct kz_store *s, const char *identity_id, struct kz_org *out)
+{
+    return s->ops->org_by_identity(s, identity_id, out);
+}
+
+kz_err
+kz_store_key_add(struct kz_store *s, const struct kz_key *key)
+{
+    return s->ops->key_add(s, key);
+}
+
+kz_err
+kz_store_key_get(struct kz_store *s, const char *id, struct kz_key *out)
+{
+    return s->ops->key_get(s, id, out);
+}
+
+kz_err
+kz_store_key_list(struct kz_store *s, void (*fn)(void *ctx, const struct kz_key *key), void *ctx)
+{
+    return s->ops->key_list(s, fn, ctx);
+}
+
+kz_err
+kz_store_key_revoke(struct kz_store *s, const char *id, int64_t now_us)
+{
+    return s->ops->key_revoke(s, id, now_us);
+}
+
+kz_err
+kz_store_collection_add(struct kz_store *s, const struct kz_collection *c)
+{
+    return s->ops->collection_add(s, c);
+}
+
+kz_err
+kz_store_collection_get(struct kz_store *s, const char *id_or_alias, struct kz_collection *out)
+{
+    return s->ops->collection_get(s, id_or_alias, out);
+}
+
+kz_err
+kz_store_collection_list(struct kz_store *s, void (*fn)(void *ctx, const struct kz_collection *c),
+                         void *ctx)
+{
+    return s->ops->collection_list(s, fn, ctx);
+}
+
+kz_err
+kz_store_objects_put(struct kz_store *s, const char *collection_id, const char *org,
+                     const struct kz_object_in *objs, size_t n, kz_store_check_fn check,
+                     void *check_ctx, struct kz_put_result *results)
+{
+    return s->ops->objects_put(s, collection_id, org, objs, n, check, check_ctx, results);
+}
+
+kz_err
+kz_store_objects_query(struct kz_store *s, const struct kz_object_query *q,
+                       struct kz_object_page *out)
+{
+    return s->ops->objects_query(s, q, out);
+}
+
+void
+kz_object_page_release(struct kz_object_page *page)
+{
+    if (page == NULL)
+        return;
+    for (size_t i = 0; page->rows && i < page->n; i++)
+        free(page->rows[i].json);
+    free(page->rows);
+    page->rows = NULL;
+    page->n = 0;
+    page->more = false;
+}
+
+kz_err
+kz_store_objects_delete(struct kz_store *s, const struct kz_object_query *q, size_t *deleted)
+{
+    return s->ops->objects_delete(s, q, deleted);
+}
+
+kz_err
+kz_store_objects_count(struct kz_store *s, const char *collection_id, uint64_t *out)
+{
+    return s->ops->objects_count(s, collection_id, out);
+}
+
+kz_err
+kz_store_status_put(struct kz_store *s, const struct kz_status *st)
+{
+    return s->ops->status_put(s, st);
+}
+
+kz_err
+kz_store_status_get(struct kz_store *s, const char *id, struct kz_status *out)
+{
+    return s->ops->status_get(s, id, out);
+}
+
+void
+kz_status_release(struct kz_status *st)
+{
+    if (st == NULL)
+        return;
+    free(st->entries);
+    st->entries = NULL;
+    st->n = 0;
+}

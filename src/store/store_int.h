@@ -1,0 +1,63 @@
+/*
+ * Inside the storage component: the table of operations that each backend fills (after
+ * SQLite's sqlite3_vfs) and the registry of backends by URL scheme. The public functions
+ * of store.h are thin wrappers that call s->ops.
+ */
+#ifndef KZ_STORE_STORE_INT_H
+#define KZ_STORE_STORE_INT_H
+
+#include "store/store.h"
+
+struct kz_store_ops {
+    const char *scheme; /* the URL scheme before ':', e.g. "sqlite" */
+    /* rest is the URL after "scheme:"; the backend allocates a struct that starts with
+     * struct kz_store and sets its ops field. */
+    kz_err (*open)(const char *rest, struct kz_store **out);
+    void (*close)(struct kz_store *s);
+    int (*schema_version)(struct kz_store *s);
+    kz_err (*integrity_check)(struct kz_store *s, char *why, size_t whylen);
+
+    kz_err (*sector_add)(struct kz_store *s, const char *name);
+    bool (*sector_exists)(struct kz_store *s, const char *name);
+    kz_err (*sector_list)(struct kz_store *s, void (*fn)(void *ctx, const char *name), void *ctx);
+
+    kz_err (*org_add)(struct kz_store *s, const struct kz_org *org);
+    kz_err (*org_get)(struct kz_store *s, const char *slug, struct kz_org *out);
+    kz_err (*org_list)(struct kz_store *s, void (*fn)(void *ctx, const struct kz_org *org),
+                       void *ctx);
+    kz_err (*org_by_identity)(struct kz_store *s, const char *identity_id, struct kz_org *out);
+
+    kz_err (*key_add)(struct kz_store *s, const struct kz_key *key);
+    kz_err (*key_get)(struct kz_store *s, const char *id, struct kz_key *out);
+    kz_err (*key_list)(struct kz_store *s, void (*fn)(void *ctx, const struct kz_key *key),
+                       void *ctx);
+    kz_err (*key_revoke)(struct kz_store *s, const char *id, int64_t now_us);
+
+    kz_err (*collection_add)(struct kz_store *s, const struct kz_collection *c);
+    kz_err (*collection_get)(struct kz_store *s, const char *id_or_alias,
+                             struct kz_collection *out);
+    kz_err (*collection_list)(struct kz_store *s,
+                              void (*fn)(void *ctx, const struct kz_collection *c), void *ctx);
+
+    kz_err (*objects_put)(struct kz_store *s, const char *collection_id, const char *org,
+                          const struct kz_object_in *objs, size_t n, kz_store_check_fn check,
+                          void *check_ctx, struct kz_put_result *results);
+    kz_err (*objects_query)(struct kz_store *s, const struct kz_object_query *q,
+                            struct kz_object_page *out);
+    kz_err (*objects_delete)(struct kz_store *s, const struct kz_object_query *q,
+                             size_t *deleted);
+    kz_err (*objects_count)(struct kz_store *s, const char *collection_id, uint64_t *out);
+
+    kz_err (*status_put)(struct kz_store *s, const struct kz_status *st);
+    kz_err (*status_get)(struct kz_store *s, const char *id, struct kz_status *out);
+};
+
+/* The common head of every backend's store struct. */
+struct kz_store {
+    const struct kz_store_ops *ops;
+};
+
+/* The backends, one per file set. */
+extern const struct kz_store_ops kz_store__sqlite_ops;
+
+#endif
