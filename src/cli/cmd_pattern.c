@@ -173,7 +173,8 @@ cmd_eval(int argc, char **argv)
         fprintf(stderr, "kizuna pattern eval: '%s' is not a STIX bundle\n", argv[1]);
         goto done;
     }
-    json_array_foreach (objects, i, o) {
+    json_array_foreach(objects, i, o)
+    {
         const char *type = kz_json_str(o, "type");
         if (type != NULL && strcmp(type, "observed-data") == 0)
             json_array_append(observations, o);

@@ -15,9 +15,9 @@
 #include "pattern/pattern_int.h"
 #include "base/banned.h"
 
-#define EVAL_MAX_MATCHES 10000u     /* matches one node may produce */
-#define EVAL_MAX_WORK 20000000u     /* comparisons and bindings tried in one evaluation */
-#define EVAL_MAX_VALUES 100000u     /* values one object path may resolve to */
+#define EVAL_MAX_MATCHES      10000u    /* matches one node may produce */
+#define EVAL_MAX_WORK         20000000u /* comparisons and bindings tried in one evaluation */
+#define EVAL_MAX_VALUES       100000u   /* values one object path may resolve to */
 #define EVAL_MAX_OBSERVATIONS 100000u
 
 struct kz_pattern {
@@ -183,7 +183,8 @@ find_by_id(const json_t *arr, const char *id)
 
     if (arr == NULL)
         return NULL;
-    json_array_foreach (arr, i, o) {
+    json_array_foreach(arr, i, o)
+    {
         const char *oid = json_string_value(json_object_get(o, "id"));
         if (oid != NULL && strcmp(oid, id) == 0)
             return o;
@@ -256,7 +257,8 @@ resolve(const struct ctx *cx, const struct obs *ob, const struct kz_pat_path *pa
                         goto done;
                     continue;
                 }
-                json_array_foreach (v, k, e) {
+                json_array_foreach(v, k, e)
+                {
                     if ((err = vals_push(&next, e, cur.ref[i])) != KZ_OK)
                         goto done;
                 }
@@ -278,7 +280,9 @@ done:
 
 /* ---- comparisons ---- */
 
-enum { NA = 2 }; /* the comparison does not apply to this value: false, even negated */
+enum {
+    NA = 2
+}; /* the comparison does not apply to this value: false, even negated */
 
 static int
 bytes_order(const char *a, size_t an, const char *b, size_t bn)
@@ -331,8 +335,7 @@ order(const json_t *v, const struct kz_pat_lit *lit)
         buf = kz_xmalloc(sn + 1);
         /* A binary property is base64 in JSON, a hex property is hex: take either. */
         if ((lit->kind == KZ_LIT_HEX && kz_pattern__hex_decode(s, sn, buf, &bn)) ||
-            kz_pattern__base64_decode(s, sn, buf, &bn) ||
-            kz_pattern__hex_decode(s, sn, buf, &bn))
+            kz_pattern__base64_decode(s, sn, buf, &bn) || kz_pattern__hex_decode(s, sn, buf, &bn))
             r = bytes_order((const char *)buf, bn, lit->s, lit->n);
         else
             r = NA;
@@ -534,8 +537,7 @@ objects_of_type(const struct obs *ob, const char *type, const json_t **out)
  * type) satisfies the expression: comparisons on the same type speak of the same object.
  */
 static kz_err
-observation_matches(struct ctx *cx, const struct obs *ob, const struct kz_pat_node *expr,
-                    bool *out)
+observation_matches(struct ctx *cx, const struct obs *ob, const struct kz_pat_node *expr, bool *out)
 {
     struct binding b = {0};
     size_t cap = 0;
@@ -815,7 +817,8 @@ load_observations(struct ctx *cx, const json_t *observations, const json_t *scos
         scos = json_object_get(scos, "objects");
     cx->scos = json_is_array(scos) ? scos : NULL;
     cx->obs = kz_xcalloc(json_array_size(observations) + 1, sizeof(*cx->obs));
-    json_array_foreach (observations, i, od) {
+    json_array_foreach(observations, i, od)
+    {
         struct obs *ob = &cx->obs[cx->nobs++];
         const json_t *objects = json_object_get(od, "objects");
         const json_t *refs = json_object_get(od, "object_refs");
@@ -828,7 +831,8 @@ load_observations(struct ctx *cx, const json_t *observations, const json_t *scos
             json_t *o;
             ob->objmap = objects;
             ob->objs = kz_xcalloc(json_object_size(objects) + 1, sizeof(*ob->objs));
-            json_object_foreach (kz_json_mut(objects), key, o) {
+            json_object_foreach(kz_json_mut(objects), key, o)
+            {
                 if (json_is_object(o))
                     ob->objs[ob->nobjs++] = o;
             }
@@ -836,9 +840,10 @@ load_observations(struct ctx *cx, const json_t *observations, const json_t *scos
             size_t k;
             json_t *r;
             ob->objs = kz_xcalloc(json_array_size(refs) + 1, sizeof(*ob->objs));
-            json_array_foreach (refs, k, r) {
-                const json_t *o = json_is_string(r) ? find_by_id(cx->scos, json_string_value(r))
-                                                    : NULL;
+            json_array_foreach(refs, k, r)
+            {
+                const json_t *o =
+                    json_is_string(r) ? find_by_id(cx->scos, json_string_value(r)) : NULL;
                 if (o != NULL)
                     ob->objs[ob->nobjs++] = o;
             }

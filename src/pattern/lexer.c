@@ -239,8 +239,8 @@ kz_pattern__base64_decode(const char *in, size_t n, unsigned char *out, size_t *
                     return false;
             }
         }
-        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-                     (uint32_t)v[3];
+        uint32_t w =
+            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
         if (out != NULL) {
             out[o] = (unsigned char)(w >> 16);
             if (pad < 2)
@@ -288,7 +288,8 @@ check_prefixed(const struct kz_pat_lexer *lx, enum kz_pat_tok kind, size_t off, 
     switch (kind) {
     case KZ_TOK_TIME:
         if (kz_time_parse(kz_str_make(body, n), &us, NULL) != KZ_OK) {
-            kz_pattern__fail(d, off, "invalid timestamp literal (want t'YYYY-MM-DDTHH:MM:SS[.s]Z')");
+            kz_pattern__fail(d, off,
+                             "invalid timestamp literal (want t'YYYY-MM-DDTHH:MM:SS[.s]Z')");
             return KZ_ERR_INVALID;
         }
         return KZ_OK;

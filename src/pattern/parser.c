@@ -87,8 +87,8 @@ advance(struct parser *ps)
 }
 
 static const char *const lower_keywords[] = {
-    "and",   "or",   "not",     "followedby", "like",  "matches", "issuperset", "issubset",
-    "exists", "in",  "start",   "stop",       "seconds", "within", "repeats",   "times",
+    "and",    "or", "not",   "followedby", "like",    "matches", "issuperset", "issubset",
+    "exists", "in", "start", "stop",       "seconds", "within",  "repeats",    "times",
 };
 
 /* Reports what was expected and what was found instead, at the current token. */
@@ -108,8 +108,8 @@ unexpected(struct parser *ps, const char *expected)
     if (t->kind == KZ_TOK_EOF)
         kz_pattern__fail(ps->d, t->off, "expected %s but the pattern ended", expected);
     else if (t->len <= 24)
-        kz_pattern__fail(ps->d, t->off, "expected %s but found '%.*s'%s", expected,
-                         (int)t->len, ps->lx.src.p + t->off, hint);
+        kz_pattern__fail(ps->d, t->off, "expected %s but found '%.*s'%s", expected, (int)t->len,
+                         ps->lx.src.p + t->off, hint);
     else
         kz_pattern__fail(ps->d, t->off, "expected %s but found %s", expected,
                          kz_pattern__tok_name(t->kind));
@@ -341,10 +341,8 @@ parse_key(struct parser *ps, char **key)
         return advance(ps);
     }
     if (ps->tok.kind == KZ_TOK_IDENT_HYPHEN) {
-        kz_pattern__fail(ps->d, ps->tok.off,
-                         "a property name with '-' must be quoted: '%.*s'",
-                         (int)(ps->tok.len > 64 ? 64 : ps->tok.len),
-                         ps->lx.src.p + ps->tok.off);
+        kz_pattern__fail(ps->d, ps->tok.off, "a property name with '-' must be quoted: '%.*s'",
+                         (int)(ps->tok.len > 64 ? 64 : ps->tok.len), ps->lx.src.p + ps->tok.off);
         return KZ_ERR_INVALID;
     }
     return unexpected(ps, "a property name");

@@ -164,8 +164,10 @@ test_like_operator_directly(void **state)
 {
     (void)state;
     /* '_' is one character, not one byte. */
-    assert_int_equal(eval1("[file:name LIKE 'caf_']", "{`0`:{`type`:`file`,`name`:`caf\u00e9`}}"), 1);
-    assert_int_equal(eval1("[file:name LIKE '%%a%%b%%']", "{`0`:{`type`:`file`,`name`:`xxaxxbxx`}}"), 1);
+    assert_int_equal(eval1("[file:name LIKE 'caf_']", "{`0`:{`type`:`file`,`name`:`caf\u00e9`}}"),
+                     1);
+    assert_int_equal(
+        eval1("[file:name LIKE '%%a%%b%%']", "{`0`:{`type`:`file`,`name`:`xxaxxbxx`}}"), 1);
     assert_int_equal(eval1("[file:name LIKE '']", "{`0`:{`type`:`file`,`name`:``}}"), 1);
 }
 
@@ -176,11 +178,13 @@ test_matches(void **state)
     assert_int_equal(eval1("[file:name MATCHES '^rep.*\\\\.exe$']", FILEOBJ), 1);
     assert_int_equal(eval1("[file:name MATCHES '^x']", FILEOBJ), 0);
     assert_int_equal(eval1("[file:name NOT MATCHES '^x']", FILEOBJ), 1);
-    assert_int_equal(eval1("[file:name MATCHES '^caf.$']", "{`0`:{`type`:`file`,`name`:`caf\u00e9`}}"), 1);
+    assert_int_equal(
+        eval1("[file:name MATCHES '^caf.$']", "{`0`:{`type`:`file`,`name`:`caf\u00e9`}}"), 1);
     /* Catastrophic backtracking is cut off, not waited for. */
-    assert_int_equal(eval1("[file:name MATCHES '^(a+)+$']",
-                           "{`0`:{`type`:`file`,`name`:`aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab`}}"),
-                     0);
+    assert_int_equal(
+        eval1("[file:name MATCHES '^(a+)+$']",
+              "{`0`:{`type`:`file`,`name`:`aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab`}}"),
+        0);
 }
 
 static void
@@ -219,18 +223,15 @@ test_lists_and_refs(void **state)
     assert_int_equal(eval1("[file:tags[0] = 'green']", FILEOBJ), 0);
     assert_int_equal(eval1("[file:tags[1] = 'green']", FILEOBJ), 1);
     assert_int_equal(eval1("[file:tags[5] = 'green']", FILEOBJ), 0);
-    assert_int_equal(eval1("[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]",
-                           FILEOBJ),
-                     1);
-    assert_int_equal(eval1("[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 8]",
-                           FILEOBJ),
-                     0);
+    assert_int_equal(
+        eval1("[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]", FILEOBJ), 1);
+    assert_int_equal(
+        eval1("[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 8]", FILEOBJ), 0);
     assert_int_equal(eval1("[file:parent_directory_ref.path = 'C:\\\\Windows']", FILEOBJ), 1);
     assert_int_equal(eval1("[network-traffic:src_ref.value = '198.51.100.7']", NET), 1);
     assert_int_equal(eval1("[network-traffic:src_ref.value ISSUBSET '198.51.100.0/28']", NET), 1);
-    assert_int_equal(eval1("[network-traffic:protocols[*] = 'tls' AND network-traffic:dst_port = 443]",
-                           NET),
-                     1);
+    assert_int_equal(
+        eval1("[network-traffic:protocols[*] = 'tls' AND network-traffic:dst_port = 443]", NET), 1);
     assert_int_equal(eval1("[email-message:to_refs[*].value = 'b@example.org']",
                            "{`0`:{`type`:`email-message`,`to_refs`:[`1`,`2`]},"
                            "`1`:{`type`:`email-addr`,`value`:`a@example.org`},"
@@ -255,8 +256,10 @@ test_same_object_for_one_type(void **state)
     assert_int_equal(eval1("[file:name = 'zzz' OR file:size = 2]", two_files), 1);
     assert_int_equal(eval1("[ipv4-addr:value = '1.2.3.4' OR file:size = 2]", two_files), 1);
     /* Precedence: AND binds tighter than OR. */
-    assert_int_equal(eval1("[file:name = 'zzz' AND file:size = 9 OR file:name = 'a']", two_files), 1);
-    assert_int_equal(eval1("[file:name = 'zzz' AND (file:size = 9 OR file:name = 'a')]", two_files), 0);
+    assert_int_equal(eval1("[file:name = 'zzz' AND file:size = 9 OR file:name = 'a']", two_files),
+                     1);
+    assert_int_equal(eval1("[file:name = 'zzz' AND (file:size = 9 OR file:name = 'a')]", two_files),
+                     0);
 }
 
 static void
@@ -287,14 +290,17 @@ test_observation_operators(void **state)
 {
     char *obs = three();
     (void)state;
-    assert_int_equal(eval3("[file:name = 'a.exe'] AND [ipv4-addr:value = '10.0.0.1']", obs, NULL), 1);
-    assert_int_equal(eval3("[file:name = 'a.exe'] AND [ipv4-addr:value = '10.0.0.2']", obs, NULL), 0);
-    assert_int_equal(eval3("[file:name = 'b.exe'] OR [ipv4-addr:value = '10.0.0.1']", obs, NULL), 1);
-    assert_int_equal(eval3("[file:name = 'b.exe'] OR [ipv4-addr:value = '10.0.0.2']", obs, NULL), 0);
-    /* The same observation cannot stand for both sides of an AND. */
-    assert_int_equal(eval3("[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.1']",
-                           obs, NULL),
+    assert_int_equal(eval3("[file:name = 'a.exe'] AND [ipv4-addr:value = '10.0.0.1']", obs, NULL),
+                     1);
+    assert_int_equal(eval3("[file:name = 'a.exe'] AND [ipv4-addr:value = '10.0.0.2']", obs, NULL),
                      0);
+    assert_int_equal(eval3("[file:name = 'b.exe'] OR [ipv4-addr:value = '10.0.0.1']", obs, NULL),
+                     1);
+    assert_int_equal(eval3("[file:name = 'b.exe'] OR [ipv4-addr:value = '10.0.0.2']", obs, NULL),
+                     0);
+    /* The same observation cannot stand for both sides of an AND. */
+    assert_int_equal(
+        eval3("[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.1']", obs, NULL), 0);
     assert_int_equal(eval3("[file:name = 'a.exe'] AND [file:name = 'a.exe']", obs, NULL), 1);
     free(obs);
 }
@@ -304,12 +310,11 @@ test_followedby(void **state)
 {
     char *obs = three();
     (void)state;
-    assert_int_equal(eval3("[file:name = 'a.exe'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.1']", obs,
-                           NULL),
-                     1);
-    assert_int_equal(eval3("[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [file:name = 'a.exe']", obs,
-                           NULL),
-                     1); /* the file at minute 10 */
+    assert_int_equal(
+        eval3("[file:name = 'a.exe'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.1']", obs, NULL), 1);
+    assert_int_equal(
+        eval3("[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [file:name = 'a.exe']", obs, NULL),
+        1); /* the file at minute 10 */
     assert_int_equal(eval3("[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [file:name = 'a.exe'] "
                            "FOLLOWEDBY [ipv4-addr:value = '10.0.0.1']",
                            obs, NULL),
@@ -329,8 +334,10 @@ test_qualifiers(void **state)
     assert_int_equal(eval3("[file:name = 'a.exe'] REPEATS 2 TIMES", obs, NULL), 1);
     assert_int_equal(eval3("[file:name = 'a.exe'] REPEATS 3 TIMES", obs, NULL), 0);
     assert_int_equal(eval3("[ipv4-addr:value = '10.0.0.1'] REPEATS 2 TIMES", obs, NULL), 0);
-    assert_int_equal(eval3("[file:name = 'a.exe'] REPEATS 2 TIMES WITHIN 600 SECONDS", obs, NULL), 1);
-    assert_int_equal(eval3("[file:name = 'a.exe'] REPEATS 2 TIMES WITHIN 599 SECONDS", obs, NULL), 0);
+    assert_int_equal(eval3("[file:name = 'a.exe'] REPEATS 2 TIMES WITHIN 600 SECONDS", obs, NULL),
+                     1);
+    assert_int_equal(eval3("[file:name = 'a.exe'] REPEATS 2 TIMES WITHIN 599 SECONDS", obs, NULL),
+                     0);
     assert_int_equal(eval3("([file:name = 'a.exe'] AND [ipv4-addr:value = '10.0.0.1']) "
                            "WITHIN 60 SECONDS",
                            obs, NULL),

@@ -46,8 +46,12 @@ expect_error(const char *text, size_t column, const char *needle)
         fail_msg("'%s': reason '%s' lacks '%s'", text, why, needle);
 }
 
-#define KINDS(...) (const enum kz_pat_tok[]){__VA_ARGS__}
-#define NKINDS(...) (sizeof((const enum kz_pat_tok[]){__VA_ARGS__}) / sizeof(enum kz_pat_tok))
+#define KINDS(...)                                                                                 \
+    (const enum kz_pat_tok[])                                                                      \
+    {                                                                                              \
+        __VA_ARGS__                                                                                \
+    }
+#define NKINDS(...)       (sizeof((const enum kz_pat_tok[]){__VA_ARGS__}) / sizeof(enum kz_pat_tok))
 #define EXPECT(text, ...) expect_kinds(text, KINDS(__VA_ARGS__), NKINDS(__VA_ARGS__))
 
 static void

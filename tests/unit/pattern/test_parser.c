@@ -38,14 +38,18 @@ static void
 test_spec_examples(void **state)
 {
     static const char *const examples[] = {
-        "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
+        "[file:hashes.'SHA-256' = "
+        "'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
         "[email-message:from_ref.value MATCHES '.+\\\\@example\\\\.com$' AND "
         "email-message:body_multipart[*].body_raw_ref.name MATCHES '^Final Report.+\\\\.exe$']",
-        "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f' "
+        "[file:hashes.'SHA-256' = "
+        "'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f' "
         "AND file:mime_type = 'application/x-pdf']",
-        "[file:hashes.'SHA-256' = 'bf07a7fbb825fc0aae7bf4a1177b2b31fcf8a3feeaf7092761e18c859ee52a9c' "
+        "[file:hashes.'SHA-256' = "
+        "'bf07a7fbb825fc0aae7bf4a1177b2b31fcf8a3feeaf7092761e18c859ee52a9c' "
         "OR file:hashes.MD5 = 'cead3f77f6cda6ec00f57d76c9a6879f'] AND "
-        "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
+        "[file:hashes.'SHA-256' = "
+        "'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
         "[file:hashes.MD5 = '79054025255fb1a26e4bc422aef54eb4'] FOLLOWEDBY "
         "[windows-registry-key:key = 'HKEY_LOCAL_MACHINE\\\\foo\\\\bar'] WITHIN 300 SECONDS",
         "[user-account:account_type = 'unix' AND user-account:user_id = '1007' AND "
@@ -69,7 +73,8 @@ test_spec_examples(void **state)
         "'4c:0b:1d:19:74:86:a7:66:b4:1a:bf:40:27:21:76:28']",
         "[windows-registry-key:key = 'HKEY_CURRENT_USER\\\\Software\\\\CryptoLocker\\\\Files' OR "
         "windows-registry-key:key = "
-        "'HKEY_CURRENT_USER\\\\Software\\\\Microsoft\\\\CurrentVersion\\\\Run\\\\CryptoLocker_0388']",
+        "'HKEY_CURRENT_USER\\\\Software\\\\Microsoft\\\\CurrentVersion\\\\Run\\\\CryptoLocker_0388'"
+        "]",
         "[(file:name = 'pdf.exe' OR file:size = 371712) AND file:created = "
         "t'2014-01-13T07:03:17Z']",
         "[email-message:sender_ref.value = 'jdoe@example.com' AND email-message:subject = "
@@ -114,8 +119,9 @@ test_every_operator_and_literal(void **state)
     valid("[a:b ISSUBSET '10.0.0.0/8']");
     valid("[a:b ISSUPERSET '::1']");
     valid("[EXISTS a:b]");
-    valid("[a:b NOT = 'x' AND a:b NOT != 1 AND a:b NOT < 2 AND a:b NOT IN (1) AND a:b NOT LIKE 'x' "
-          "AND a:b NOT MATCHES 'x' AND a:b NOT ISSUBSET '1.2.3.4' AND a:b NOT ISSUPERSET '1.2.3.4']");
+    valid(
+        "[a:b NOT = 'x' AND a:b NOT != 1 AND a:b NOT < 2 AND a:b NOT IN (1) AND a:b NOT LIKE 'x' "
+        "AND a:b NOT MATCHES 'x' AND a:b NOT ISSUBSET '1.2.3.4' AND a:b NOT ISSUPERSET '1.2.3.4']");
 }
 
 static void
@@ -299,7 +305,8 @@ test_precedence(void **state)
     assert_int_equal(r->kids[1]->kind, KZ_NODE_OOR);
     assert_int_equal(r->kids[1]->kids[1]->kind, KZ_NODE_OAND);
 
-    r = ast(&pool, "[a:b = 1] AND [a:b = 2] OR [a:b = 3] FOLLOWEDBY [a:b = 4] FOLLOWEDBY [a:b = 5]");
+    r = ast(&pool,
+            "[a:b = 1] AND [a:b = 2] OR [a:b = 3] FOLLOWEDBY [a:b = 4] FOLLOWEDBY [a:b = 5]");
     assert_int_equal(r->kind, KZ_NODE_FOLLOWEDBY);
     assert_int_equal(r->nkids, 3);
     assert_int_equal(r->kids[0]->kind, KZ_NODE_OOR);
@@ -368,8 +375,8 @@ test_compile_reports_like_check(void **state)
                      KZ_ERR_INVALID);
     assert_null(p);
     assert_int_equal(col, 17);
-    assert_int_equal(kz_pattern_compile(kz_str_lit("[a:b MATCHES 'x+']"), &p, why, sizeof(why), &col),
-                     KZ_OK);
+    assert_int_equal(
+        kz_pattern_compile(kz_str_lit("[a:b MATCHES 'x+']"), &p, why, sizeof(why), &col), KZ_OK);
     assert_non_null(p);
     kz_pattern_free(p);
     kz_pattern_free(NULL);
