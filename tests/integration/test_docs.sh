@@ -32,7 +32,7 @@ run_doc() {
             grep -q '^make ' "$b" && continue
             echo "echo '--- block $(basename "$b")'"
             sed -e "s|127.0.0.1:8080|127.0.0.1:$PORT|g" -e "s|/tmp/|$TMP/|g" "$b"
-            echo "echo 'block-ok $(basename "$b")'"
+            echo "echo; echo 'block-ok $(basename "$b")'"
         done
         echo 'kill $(jobs -p) 2>/dev/null; wait; exit 0'
     } >"$script"
@@ -54,7 +54,8 @@ run_doc() {
 unset KIZUNA_DB
 run_doc README.md ""
 
-export KIZUNA_DB="sqlite:$TMP/api.db"
+DB="sqlite:$TMP/api.db"
+export KIZUNA_DB="$DB"
 init_hub || exit 1
 start_hub || exit 1
 run_doc docs/api.md "HUB=$HUB; ADMIN=$ADMIN"
