@@ -55,7 +55,8 @@ load_settings(int argc, char **argv, struct kz_config *cfg)
         fprintf(stderr, "kizuna serve: environment: %s\n", why);
         return 1;
     }
-    for (int i = 1; i < argc; i++) {
+    /* Flags come in pairs: --name value. */
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
             fprintf(stderr, "kizuna serve: unexpected argument '%s'\n", a);
@@ -66,7 +67,6 @@ load_settings(int argc, char **argv, struct kz_config *cfg)
             fprintf(stderr, "kizuna serve: %s\n", why);
             return 2;
         }
-        i++;
     }
     return 0;
 }

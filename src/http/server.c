@@ -140,7 +140,8 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
 }
 
-static void
+/* libmicrohttpd's format strings are its own, not input. */
+static void __attribute__((format(printf, 2, 0)))
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
