@@ -125,7 +125,7 @@ conn_open(const char *path, struct kz_sqlite_conn **out)
      * acknowledged write survives a crash or power loss. */
     err = kz_store__sqlite_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                    "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-                                   "PRAGMA cache_size=-16384;");
+                                   "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;");
     if (err != KZ_OK)
         goto done;
     *out = c;

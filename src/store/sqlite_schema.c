@@ -62,9 +62,13 @@ static const char *const migrations[] = {
     "  org TEXT NOT NULL,"
     "  json TEXT NOT NULL"
     ");"
-    "CREATE UNIQUE INDEX objects_by_version ON objects(coll, id, version_us);"
+    /* id first: one index with random keys serves the versions of an id in a collection,
+     * the origin of an id across collections and match[id]; a second one would double
+     * the pages each batch dirties. */
+    "CREATE UNIQUE INDEX objects_by_version ON objects(id, coll, version_us);"
     "CREATE UNIQUE INDEX objects_by_added ON objects(coll, date_added_us);"
-    "CREATE INDEX objects_by_id ON objects(id, date_added_us);"
+    /* match[type] paging; appended in date order, so cheap to keep. */
+    "CREATE INDEX objects_by_type ON objects(coll, type, date_added_us);"
     /* The last date_added handed out; see docs/internals/store.md. */
     "CREATE TABLE clock ("
     "  one INTEGER PRIMARY KEY CHECK (one = 1),"
