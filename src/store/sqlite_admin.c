@@ -17,8 +17,8 @@ typedef kz_err (*row_fn)(sqlite3_stmt *st, void *elem);
 
 /* Runs one statement that changes rows, in a write transaction; *changes may be NULL. */
 static kz_err
-write_one(struct kz_store *store, const char *sql, bind_fn bind, const void *arg,
-          const char *what, int *changes)
+write_one(struct kz_store *store, const char *sql, bind_fn bind, const void *arg, const char *what,
+          int *changes)
 {
     struct kz_sqlite *s = kz_sqlite_of(store);
     struct kz_sqlite_conn *c = NULL;
@@ -164,8 +164,7 @@ kz_store__sqlite_sector_exists(struct kz_store *s, const char *name)
 }
 
 kz_err
-kz_store__sqlite_sector_list(struct kz_store *s, void (*fn)(void *ctx, const char *name),
-                             void *ctx)
+kz_store__sqlite_sector_list(struct kz_store *s, void (*fn)(void *ctx, const char *name), void *ctx)
 {
     struct sector_row *rows = NULL;
     size_t n = 0;
@@ -237,8 +236,8 @@ kz_err
 kz_store__sqlite_org_get(struct kz_store *s, const char *slug, struct kz_org *out)
 {
     struct kz_org o;
-    kz_err err = read_one(s, "SELECT " ORG_COLS " FROM orgs WHERE slug = ?1", slug, sizeof(o),
-                          org_row, &o);
+    kz_err err =
+        read_one(s, "SELECT " ORG_COLS " FROM orgs WHERE slug = ?1", slug, sizeof(o), org_row, &o);
 
     if (err == KZ_OK)
         *out = o;
@@ -269,8 +268,7 @@ kz_store__sqlite_org_by_identity(struct kz_store *s, const char *identity_id, st
     if (identity_id == NULL || identity_id[0] == '\0')
         return KZ_ERR_NOTFOUND;
     /* The "<> ''" term lets SQLite use the partial unique index. */
-    err = read_one(s,
-                   "SELECT " ORG_COLS " FROM orgs WHERE identity_id = ?1 AND identity_id <> ''",
+    err = read_one(s, "SELECT " ORG_COLS " FROM orgs WHERE identity_id = ?1 AND identity_id <> ''",
                    identity_id, sizeof(o), org_row, &o);
     if (err == KZ_OK)
         *out = o;
@@ -321,8 +319,7 @@ kz_store__sqlite_key_add(struct kz_store *s, const struct kz_key *key)
     if (key == NULL || !FIELD_OK(key->id) || !FIELD_OK(key->org) || !FIELD_OK(key->role) ||
         key->id[0] == '\0')
         return KZ_ERR_INVALID;
-    return write_one(s,
-                     "INSERT INTO keys (" KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)", bind_key,
+    return write_one(s, "INSERT INTO keys (" KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)", bind_key,
                      key, "key add", NULL);
 }
 
@@ -439,10 +436,9 @@ kz_store__sqlite_collection_add(struct kz_store *s, const struct kz_collection *
         if (kz_store__sqlite_collection_get(s, c->alias, &other) == KZ_OK)
             return KZ_ERR_CONFLICT;
     }
-    return write_one(s,
-                     "INSERT INTO collections (" COLL_COLS
-                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                     bind_coll, c, "collection add", NULL);
+    return write_one(
+        s, "INSERT INTO collections (" COLL_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        bind_coll, c, "collection add", NULL);
 }
 
 kz_err
@@ -456,8 +452,7 @@ kz_store__sqlite_collection_get(struct kz_store *s, const char *id_or_alias,
     err = read_one(s, "SELECT " COLL_COLS " FROM collections WHERE id = ?1", id_or_alias,
                    sizeof(*c), coll_row, c);
     if (err == KZ_ERR_NOTFOUND)
-        err = read_one(s,
-                       "SELECT " COLL_COLS " FROM collections WHERE alias = ?1 AND alias <> ''",
+        err = read_one(s, "SELECT " COLL_COLS " FROM collections WHERE alias = ?1 AND alias <> ''",
                        id_or_alias, sizeof(*c), coll_row, c);
     if (err == KZ_OK)
         *out = *c;

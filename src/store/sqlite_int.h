@@ -12,7 +12,7 @@
 #include "store/store_int.h"
 
 #define KZ_SQLITE_STMT_CACHE 32
-#define KZ_SQLITE_BUSY_MS 10000
+#define KZ_SQLITE_BUSY_MS    10000
 
 struct kz_sqlite_cached {
     char *sql;
@@ -95,16 +95,15 @@ kz_err kz_store__sqlite_collection_get(struct kz_store *s, const char *id_or_ali
 kz_err kz_store__sqlite_collection_list(struct kz_store *s,
                                         void (*fn)(void *ctx, const struct kz_collection *c),
                                         void *ctx);
-kz_err kz_store__sqlite_objects_put(struct kz_store *s, const char *collection_id,
-                                    const char *org, const struct kz_object_in *objs, size_t n,
+kz_err kz_store__sqlite_objects_put(struct kz_store *s, const char *collection_id, const char *org,
+                                    const struct kz_object_in *objs, size_t n,
                                     kz_store_check_fn check, void *check_ctx,
                                     struct kz_put_result *results);
 kz_err kz_store__sqlite_objects_query(struct kz_store *s, const struct kz_object_query *q,
                                       struct kz_object_page *out);
 kz_err kz_store__sqlite_objects_delete(struct kz_store *s, const struct kz_object_query *q,
                                        size_t *deleted);
-kz_err kz_store__sqlite_objects_count(struct kz_store *s, const char *collection_id,
-                                      uint64_t *out);
+kz_err kz_store__sqlite_objects_count(struct kz_store *s, const char *collection_id, uint64_t *out);
 kz_err kz_store__sqlite_status_put(struct kz_store *s, const struct kz_status *st);
 kz_err kz_store__sqlite_status_get(struct kz_store *s, const char *id, struct kz_status *out);
 

@@ -17,19 +17,18 @@
 #include "base/time.h"
 #include "base/banned.h"
 
-#define SQL_COLL_NUM "SELECT num FROM collections WHERE id = ?1"
+#define SQL_COLL_NUM  "SELECT num FROM collections WHERE id = ?1"
 #define SQL_CLOCK_GET "SELECT last_us FROM clock WHERE one = 1"
 #define SQL_CLOCK_SET "UPDATE clock SET last_us = ?1 WHERE one = 1"
 #define SQL_FIRST_ORG "SELECT org FROM objects WHERE id = ?1 ORDER BY date_added_us LIMIT 1"
-#define SQL_IN_OTHER "SELECT 1 FROM objects WHERE id = ?1 AND coll <> ?2 LIMIT 1"
+#define SQL_IN_OTHER  "SELECT 1 FROM objects WHERE id = ?1 AND coll <> ?2 LIMIT 1"
 #define SQL_DUP_VERSION                                                                            \
     "SELECT date_added_us FROM objects WHERE coll = ?1 AND id = ?2 AND version_us = ?3"
 #define SQL_DUP_JSON "SELECT date_added_us FROM objects WHERE coll = ?1 AND id = ?2 AND json = ?3"
 #define SQL_INSERT                                                                                 \
-    "INSERT INTO objects (coll, id, version_us, date_added_us, type, spec_version, version,"      \
+    "INSERT INTO objects (coll, id, version_us, date_added_us, type, spec_version, version,"       \
     " tlp, created_by_ref, org, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-#define SQL_COUNT                                                                                  \
-    "SELECT count(*) FROM objects WHERE coll = ?1"
+#define SQL_COUNT "SELECT count(*) FROM objects WHERE coll = ?1"
 
 /* Room for a generated query: fixed text plus one "?," per filter value. */
 #define QUERY_SQL_MAX (64u * 1024)
@@ -58,8 +57,7 @@ coll_num(struct kz_sqlite_conn *c, const char *collection_id, int64_t *out)
 
 /* Runs a one-column integer query; *found tells whether a row came back. */
 static kz_err
-step_int(struct kz_sqlite_conn *c, sqlite3_stmt *st, const char *what, bool *found,
-         int64_t *value)
+step_int(struct kz_sqlite_conn *c, sqlite3_stmt *st, const char *what, bool *found, int64_t *value)
 {
     int rc = sqlite3_step(st);
     kz_err err = KZ_OK;

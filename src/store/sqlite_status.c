@@ -12,15 +12,15 @@
 #include "base/banned.h"
 
 #define SQL_STATUS_UPSERT                                                                          \
-    "INSERT INTO statuses (id, collection_id, org, request_us) VALUES (?1, ?2, ?3, ?4)"          \
+    "INSERT INTO statuses (id, collection_id, org, request_us) VALUES (?1, ?2, ?3, ?4)"            \
     " ON CONFLICT (id) DO UPDATE SET collection_id = ?2, org = ?3, request_us = ?4"
 #define SQL_ENTRIES_CLEAR "DELETE FROM status_entries WHERE status_id = ?1"
 #define SQL_ENTRY_ADD                                                                              \
-    "INSERT INTO status_entries (status_id, seq, object_id, version, kind, message)"             \
+    "INSERT INTO status_entries (status_id, seq, object_id, version, kind, message)"               \
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 #define SQL_STATUS_GET "SELECT collection_id, org, request_us FROM statuses WHERE id = ?1"
 #define SQL_ENTRIES_GET                                                                            \
-    "SELECT object_id, version, kind, message FROM status_entries WHERE status_id = ?1"          \
+    "SELECT object_id, version, kind, message FROM status_entries WHERE status_id = ?1"            \
     " ORDER BY seq"
 
 static kz_err

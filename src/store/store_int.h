@@ -44,8 +44,7 @@ struct kz_store_ops {
                           void *check_ctx, struct kz_put_result *results);
     kz_err (*objects_query)(struct kz_store *s, const struct kz_object_query *q,
                             struct kz_object_page *out);
-    kz_err (*objects_delete)(struct kz_store *s, const struct kz_object_query *q,
-                             size_t *deleted);
+    kz_err (*objects_delete)(struct kz_store *s, const struct kz_object_query *q, size_t *deleted);
     kz_err (*objects_count)(struct kz_store *s, const char *collection_id, uint64_t *out);
 
     kz_err (*status_put)(struct kz_store *s, const struct kz_status *st);

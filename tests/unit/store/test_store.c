@@ -327,9 +327,9 @@ test_org_crud(void **state)
     memset(&got, 0, sizeof(got));
     assert_int_equal(kz_store_org_by_identity(f->s, o.identity_id, &got), KZ_OK);
     assert_string_equal(got.slug, slug);
-    assert_int_equal(kz_store_org_by_identity(f->s, "identity--00000000-0000-4000-8000-000000000000",
-                                              &got),
-                     KZ_ERR_NOTFOUND);
+    assert_int_equal(
+        kz_store_org_by_identity(f->s, "identity--00000000-0000-4000-8000-000000000000", &got),
+        KZ_ERR_NOTFOUND);
     assert_int_equal(kz_store_org_get(f->s, "no-such-org", &got), KZ_ERR_NOTFOUND);
     /* An organisation without a sector reads back with "". */
     assert_int_equal(kz_store_org_get(f->s, f->org_a, &got), KZ_OK);
@@ -557,7 +557,10 @@ static void
 test_date_added_strictly_increasing(void **state)
 {
     struct fx *f = *state;
-    enum { BATCHES = 20, PER = 10 };
+    enum {
+        BATCHES = 20,
+        PER = 10
+    };
     struct obj o[PER];
     struct kz_put_result r[PER];
     int64_t prev = 0;
@@ -808,7 +811,9 @@ static void
 test_query_limit_more(void **state)
 {
     struct fx *f = *state;
-    enum { N = 25 };
+    enum {
+        N = 25
+    };
     struct obj o[N];
     struct kz_put_result r[N];
     struct kz_object_query q;
@@ -991,7 +996,9 @@ static void
 test_concurrent_threads(void **state)
 {
     struct fx *f = *state;
-    enum { THREADS = 4 };
+    enum {
+        THREADS = 4
+    };
     struct worker_arg *args = calloc(THREADS, sizeof(*args));
     pthread_t th[THREADS];
     int64_t *all = calloc(THREADS * 200, sizeof(*all));
@@ -1073,9 +1080,8 @@ test_count(void **state)
     put_ok(f->s, f->coll, f->org_a, o, 3, r);
     assert_int_equal(kz_store_objects_count(f->s, f->coll, &count), KZ_OK);
     assert_true(count == 3);
-    assert_int_equal(
-        kz_store_objects_count(f->s, "00000000-0000-4000-8000-000000000000", &count),
-        KZ_ERR_NOTFOUND);
+    assert_int_equal(kz_store_objects_count(f->s, "00000000-0000-4000-8000-000000000000", &count),
+                     KZ_ERR_NOTFOUND);
 }
 
 /* ---- status ---- */
