@@ -15,15 +15,15 @@
 #include "base/time.h"
 #include "stix/stix.h"
 
-#define KZ_SLUG_MAX       64   /* organisation slugs, sector names: [a-z0-9-], 1..63 bytes */
-#define KZ_NAME_MAX       256  /* display names and titles */
-#define KZ_TEXT_MAX       2048 /* descriptions */
-#define KZ_KEY_ID_MAX     40   /* "kz_" and 24 hex digits */
-#define KZ_ROLE_MAX       16
-#define KZ_ORG_TYPE_MAX   32
-#define KZ_ALIAS_MAX      80
+#define KZ_SLUG_MAX 64      /* organisation slugs, sector names: [a-z0-9-], 1..63 bytes */
+#define KZ_NAME_MAX 256     /* display names and titles */
+#define KZ_TEXT_MAX 2048    /* descriptions */
+#define KZ_KEY_ID_MAX 40    /* "kz_" and 24 hex digits */
+#define KZ_ROLE_MAX 16
+#define KZ_ORG_TYPE_MAX 32
+#define KZ_ALIAS_MAX 80
 #define KZ_PRINCIPALS_MAX 2048 /* space-separated principals */
-#define KZ_REASON_MAX     512
+#define KZ_REASON_MAX 512
 
 struct kz_store;
 
@@ -40,10 +40,10 @@ struct kz_org {
 struct kz_key {
     char id[KZ_KEY_ID_MAX];
     char org[KZ_SLUG_MAX];
-    char role[KZ_ROLE_MAX]; /* admin, gsoc, member, sensor */
-    unsigned char hash[32]; /* BLAKE2b-256 of the token; the token itself is never stored */
+    char role[KZ_ROLE_MAX];  /* admin, gsoc, member, sensor */
+    unsigned char hash[32];  /* BLAKE2b-256 of the token; the token itself is never stored */
     int64_t created_us;
-    int64_t revoked_us; /* 0 while the key is valid */
+    int64_t revoked_us;      /* 0 while the key is valid */
 };
 
 struct kz_collection {
@@ -72,9 +72,9 @@ struct kz_object_in {
 
 /* What the store knows of an id before a write, for the re-sharing rule. */
 struct kz_object_origin {
-    bool known;                  /* stored before in any collection */
-    bool in_other_collection;    /* present in a collection other than the target */
-    char first_org[KZ_SLUG_MAX]; /* organisation that first submitted it */
+    bool known;                     /* stored before in any collection */
+    bool in_other_collection;       /* present in a collection other than the target */
+    char first_org[KZ_SLUG_MAX];    /* organisation that first submitted it */
 };
 
 /*
@@ -86,9 +86,9 @@ typedef kz_err (*kz_store_check_fn)(void *ctx, const struct kz_object_in *obj,
                                     size_t whylen);
 
 enum kz_put_outcome {
-    KZ_PUT_ADDED = 0,     /* a new version in this collection */
+    KZ_PUT_ADDED = 0,    /* a new version in this collection */
     KZ_PUT_DUPLICATE = 1, /* the same id and version was already there: success, unchanged */
-    KZ_PUT_REFUSED = 2,   /* the check refused it; reason says why */
+    KZ_PUT_REFUSED = 2,  /* the check refused it; reason says why */
 };
 
 struct kz_put_result {
@@ -106,19 +106,19 @@ enum kz_version_match {
 
 struct kz_object_query {
     const char *collection_id;
-    int64_t added_after_us; /* -1: no filter */
-    size_t limit;           /* rows per page, >= 1 */
-    const char *const *ids; /* match[id]; n_ids == 0: any */
+    int64_t added_after_us;    /* -1: no filter */
+    size_t limit;              /* rows per page, >= 1 */
+    const char *const *ids;    /* match[id]; n_ids == 0: any */
     size_t n_ids;
-    const char *const *types; /* match[type] */
+    const char *const *types;  /* match[type] */
     size_t n_types;
     const char *const *spec_versions; /* match[spec_version]; none: any */
     size_t n_spec_versions;
     enum kz_version_match version_match; /* match[version] */
-    const int64_t *versions;             /* for KZ_VERSION_LIST */
+    const int64_t *versions;   /* for KZ_VERSION_LIST */
     size_t n_versions;
-    enum kz_tlp max_tlp; /* rows above this TLP are invisible to the caller */
-    bool with_json;      /* false for manifests */
+    enum kz_tlp max_tlp;       /* rows above this TLP are invisible to the caller */
+    bool with_json;            /* false for manifests */
 };
 
 struct kz_object_row {
