@@ -1,0 +1,95 @@
+/*
+ * Domain names: lower-case without the trailing dot. An observed name matches a listed
+ * domain equal to it or to any of its parent domains, so the lookup walks the label
+ * suffixes of the name ("a.b.example.com", "b.example.com", "example.com", "com").
+ */
+#include "match/match_int.h"
+
+#include "base/banned.h"
+
+static const unsigned char lower_tab[256] = {
+#define R(x) x, x + 1, x + 2, x + 3, x + 4, x + 5, x + 6, x + 7
+    R(0), R(8), R(16), R(24), R(32), R(40), R(48), R(56), 64, 'a', 'b', 'c', 'd', 'e', 'f',
+    'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w',
+    'x', 'y', 'z', 91, 92, 93, 94, 95, R(96), R(104), R(112), R(120), R(128), R(136),
+    R(144), R(152), R(160), R(168), R(176), R(184), R(192), R(200), R(208), R(216), R(224),
+    R(232), R(240), R(248),
+#undef R
+};
+
+size_t
+kz_match__norm_domain(const char *p, size_t n, char *out)
+{
+    while (n > 0 && p[n - 1] == '.')
+        n--;
+    if (n == 0 || n >= KZ_MATCH_DOMAIN_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)lower_tab[(unsigned char)p[i]];
+    return n;
+}
+
+/* Letters, digits, '-', '_' and dots, at least one dot, no empty label. */
+bool
+kz_match__is_domain(const char *p, size_t n)
+{
+    bool dot = false, alpha = false;
+
+    while (n > 0 && p[n - 1] == '.')
+        n--;
+    if (n == 0 || n > 253 || p[0] == '.')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '.') {
+            if (p[i - 1] == '.')
+                return false;
+            dot = true;
+        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+            alpha = true;
+        } else if (!((c >= '0' && c <= '9') || c == '-' || c == '_' || c >= 0x80)) {
+            return false;
+        }
+    }
+    return dot && alpha;
+}
+
+void
+kz_match__check_domain(struct kz_match__line *ln, const char *field, const char *p, size_t n)
+{
+    const struct kz_match_index *ix = ln->ix;
+    char d[KZ_MATCH_DOMAIN_MAX];
+    size_t dn;
+
+    if (!(ix->kinds_present & (1u << KZ_MATCH_DOMAIN)))
+        return;
+    dn = kz_match__norm_domain(p, n, d);
+    if (dn == 0)
+        return;
+    for (size_t i = 0; i < dn;) {
+        uint32_t k = kz_match__find(ix, KZ_MATCH_DOMAIN, 0, d + i, dn - i);
+        if (k != UINT32_MAX)
+            kz_match__emit(ln, k, field, p, n);
+        const char *dot = memchr(d + i, '.', dn - i);
+        if (!dot)
+            break;
+        i = (size_t)(dot - d) + 1;
+    }
+}
+
+void
+kz_match__check_host(struct kz_match__line *ln, const char *field, const char *p, size_t n)
+{
+    if (n == 0)
+        return;
+    if ((p[0] >= '0' && p[0] <= '9') || memchr(p, ':', n)) {
+        uint8_t a[16];
+        unsigned pl;
+        if (kz_match__parse_ipv4(p, n, a, &pl, false) ||
+            kz_match__parse_ipv6(p, n, a, &pl, false)) {
+            kz_match__check_ip(ln, field, p, n);
+            return;
+        }
+    }
+    kz_match__check_domain(ln, field, p, n);
+}

@@ -1,0 +1,376 @@
+/*
+ * The indicator index: indicators, a value arena, and one open-addressing table keyed by
+ * 64-bit hashes of normalised values. A slot holds a 32-bit fingerprint and a key number,
+ * so a miss is decided without touching the arena; a hit is verified against it.
+ */
+#include "match/match_int.h"
+
+#include <gnutls/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/id.h"
+#include "base/banned.h"
+
+static const char *const kind_names[KZ_MATCH_KIND_COUNT] = {
+    "none", "ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "sha512", "email",
+};
+
+const char *
+kz_match_kind_name(enum kz_match_kind k)
+{
+    return (unsigned)k < KZ_MATCH_KIND_COUNT ? kind_names[k] : "none";
+}
+
+static inline uint64_t
+load_tail(const unsigned char *p, size_t n)
+{
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    return w;
+}
+
+uint64_t
+kz_match__hash(unsigned kind, unsigned plen, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)kind << 56) ^ ((uint64_t)plen << 48) ^ n;
+    uint64_t w;
+
+    while (n >= 8) {
+        memcpy(&w, b, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        b += 8;
+        n -= 8;
+    }
+    if (n) {
+        w = load_tail(b, n);
+        h = (h ^ w) * 0x94d049bb133111ebull;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+struct kz_match_index *
+kz_match_index_new(void)
+{
+    struct kz_match_index *ix = kz_xcalloc(1, sizeof(*ix));
+    return ix;
+}
+
+void
+kz_match_index_free(struct kz_match_index *ix)
+{
+    if (!ix)
+        return;
+    free(ix->arena);
+    free(ix->inds);
+    free(ix->windows);
+    free(ix->keys);
+    free(ix->hashes);
+    free(ix->slots);
+    free(ix);
+}
+
+static void *
+grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    if (c != *cap) {
+        p = kz_xrealloc(p, c * elem);
+        *cap = c;
+    }
+    return p;
+}
+
+static uint32_t
+arena_put(struct kz_match_index *ix, const void *p, size_t n, bool nul)
+{
+    size_t need = ix->arena_n + n + (nul ? 1 : 0);
+    uint32_t off = (uint32_t)ix->arena_n;
+
+    if (need > ix->arena_cap)
+        ix->arena = grow(ix->arena, &ix->arena_cap, need, 1);
+    memcpy(ix->arena + ix->arena_n, p, n);
+    if (nul)
+        ix->arena[ix->arena_n + n] = '\0';
+    ix->arena_n = need;
+    return off;
+}
+
+/* The namespace STIX 2.1 gives for deterministic SCO ids; we reuse it for indicator ids. */
+static const uint8_t stix_ns[16] = {0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c,
+                                    0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7};
+
+void
+kz_match__uuid5(const void *ns16, const void *name, size_t n, uint8_t out[16])
+{
+    unsigned char digest[20];
+    gnutls_hash_hd_t h;
+
+    if (gnutls_hash_init(&h, GNUTLS_DIG_SHA1) != 0) {
+        memset(out, 0, 16);
+        return;
+    }
+    gnutls_hash(h, ns16 ? ns16 : stix_ns, 16);
+    gnutls_hash(h, name, n);
+    gnutls_hash_deinit(h, digest);
+    memcpy(out, digest, 16);
+    out[6] = (uint8_t)((out[6] & 0x0f) | 0x50);
+    out[8] = (uint8_t)((out[8] & 0x3f) | 0x80);
+}
+
+void
+kz_match__uuid_text(const uint8_t u[16], char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t j = 0;
+
+    for (size_t i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[j++] = '-';
+        out[j++] = hex[u[i] >> 4];
+        out[j++] = hex[u[i] & 15];
+    }
+    out[j] = '\0';
+}
+
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static bool
+uuid_parse(const char *s, size_t n, uint8_t out[16])
+{
+    size_t j = 0;
+
+    if (!kz_uuid_valid(kz_str_make(s, n)))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '-')
+            continue;
+        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        /* Upper-case ids are kept as text so they print back as they came. */
+        if (s[i] >= 'A' && s[i] <= 'F')
+            return false;
+        if (s[i + 1] >= 'A' && s[i + 1] <= 'F')
+            return false;
+        out[j++] = (uint8_t)(hi << 4 | lo);
+        i++;
+    }
+    return j == 16;
+}
+
+uint32_t
+kz_match__add_ind(struct kz_match_index *ix, const char *id, struct kz_str seed,
+                  const struct kz_match_validity *v)
+{
+    struct kz_match__ind *d;
+
+    ix->inds = grow(ix->inds, &ix->inds_cap, ix->ninds + 1, sizeof(*ix->inds));
+    d = &ix->inds[ix->ninds];
+    memset(d, 0, sizeof(*d));
+    d->id_off = KZ_MATCH_NO_ID;
+    d->window = KZ_MATCH_NO_WINDOW;
+    if (id) {
+        size_t n = strlen(id);
+        if (!(n == 11 + 36 && memcmp(id, "indicator--", 11) == 0 &&
+              uuid_parse(id + 11, 36, d->uuid)))
+            d->id_off = arena_put(ix, id, n, true);
+    } else {
+        kz_match__uuid5(NULL, seed.p, seed.n, d->uuid);
+    }
+    if (v && (v->valid_from != INT64_MIN || v->valid_until != INT64_MAX)) {
+        ix->windows = grow(ix->windows, &ix->windows_cap, ix->nwindows + 1, sizeof(*ix->windows));
+        ix->windows[ix->nwindows] = *v;
+        d->window = (uint32_t)ix->nwindows++;
+    }
+    return (uint32_t)ix->ninds++;
+}
+
+void
+kz_match__drop_last_ind(struct kz_match_index *ix)
+{
+    if (ix->ninds == 0)
+        return;
+    if (ix->inds[ix->ninds - 1].window != KZ_MATCH_NO_WINDOW)
+        ix->nwindows--;
+    ix->ninds--;
+}
+
+void
+kz_match__add_key(struct kz_match_index *ix, enum kz_match_kind kind, unsigned plen,
+                  const void *p, size_t n, uint32_t ind)
+{
+    struct kz_match__key *k;
+
+    if (n > UINT16_MAX)
+        return;
+    ix->keys = grow(ix->keys, &ix->keys_cap, ix->nkeys + 1, sizeof(*ix->keys));
+    k = &ix->keys[ix->nkeys++];
+    k->off = arena_put(ix, p, n, false);
+    k->len = (uint16_t)n;
+    k->kind = (uint8_t)kind;
+    k->plen = (uint8_t)plen;
+    k->ind = ind;
+    k->next = UINT32_MAX;
+    ix->kinds_present |= 1u << kind;
+    if (kind == KZ_MATCH_IPV4 && plen <= 32)
+        ix->v4_has[plen] = true;
+    if (kind == KZ_MATCH_IPV6 && plen <= 128)
+        ix->v6_has[plen] = true;
+}
+
+static bool
+key_eq(const struct kz_match_index *ix, const struct kz_match__key *k, unsigned kind,
+       unsigned plen, const void *p, size_t n)
+{
+    return k->kind == kind && k->plen == plen && k->len == n &&
+           memcmp(ix->arena + k->off, p, n) == 0;
+}
+
+kz_err
+kz_match_index_finish(struct kz_match_index *ix)
+{
+    uint64_t size = 16;
+
+    if (ix->finished)
+        return KZ_OK;
+    while (size < ix->nkeys + ix->nkeys / 3 + 1)
+        size *= 2;
+    ix->slots = kz_xcalloc(size, sizeof(uint64_t));
+    ix->mask = size - 1;
+    for (size_t i = 0; i < ix->nkeys; i++) {
+        struct kz_match__key *k = &ix->keys[i];
+        uint64_t h = kz_match__hash(k->kind, k->plen, ix->arena + k->off, k->len);
+        uint64_t fp = h >> 32, pos = h & ix->mask;
+
+        for (;;) {
+            uint64_t s = ix->slots[pos];
+            if (s == 0) {
+                ix->slots[pos] = fp << 32 | (uint64_t)(i + 1);
+                break;
+            }
+            if ((s >> 32) == fp) {
+                struct kz_match__key *o = &ix->keys[(uint32_t)s - 1];
+                if (key_eq(ix, o, k->kind, k->plen, ix->arena + k->off, k->len)) {
+                    /* Same value: chain, unless it is the same indicator again. */
+                    bool dup = false;
+                    for (struct kz_match__key *c = o;; c = &ix->keys[c->next]) {
+                        if (c->ind == k->ind) {
+                            dup = true;
+                            break;
+                        }
+                        if (c->next == UINT32_MAX)
+                            break;
+                    }
+                    if (!dup) {
+                        k->next = o->next;
+                        o->next = (uint32_t)i;
+                    }
+                    break;
+                }
+            }
+            pos = (pos + 1) & ix->mask;
+        }
+    }
+    ix->n_v4_plens = 0;
+    for (int l = 32; l >= 0; l--)
+        if (ix->v4_has[l])
+            ix->v4_plens[ix->n_v4_plens++] = (uint8_t)l;
+    ix->n_v6_plens = 0;
+    for (int l = 128; l >= 0; l--)
+        if (ix->v6_has[l])
+            ix->v6_plens[ix->n_v6_plens++] = (uint8_t)l;
+    /* Give back the slack of the growable arrays. */
+    if (ix->nkeys && ix->keys_cap > ix->nkeys) {
+        ix->keys = kz_xrealloc(ix->keys, ix->nkeys * sizeof(*ix->keys));
+        ix->keys_cap = ix->nkeys;
+    }
+    if (ix->arena_n && ix->arena_cap > ix->arena_n) {
+        ix->arena = kz_xrealloc(ix->arena, ix->arena_n);
+        ix->arena_cap = ix->arena_n;
+    }
+    if (ix->ninds && ix->inds_cap > ix->ninds) {
+        ix->inds = kz_xrealloc(ix->inds, ix->ninds * sizeof(*ix->inds));
+        ix->inds_cap = ix->ninds;
+    }
+    ix->finished = true;
+    return KZ_OK;
+}
+
+uint32_t
+kz_match__find_h(const struct kz_match_index *ix, uint64_t h, enum kz_match_kind kind,
+                 unsigned plen, const void *p, size_t n)
+{
+    uint64_t fp = h >> 32, pos = h & ix->mask;
+
+    if (!ix->slots)
+        return UINT32_MAX;
+    for (;;) {
+        uint64_t s = ix->slots[pos];
+        if (s == 0)
+            return UINT32_MAX;
+        if ((s >> 32) == fp) {
+            uint32_t k = (uint32_t)s - 1;
+            if (key_eq(ix, &ix->keys[k], kind, plen, p, n))
+                return k;
+        }
+        pos = (pos + 1) & ix->mask;
+    }
+}
+
+uint32_t
+kz_match__find(const struct kz_match_index *ix, enum kz_match_kind kind, unsigned plen,
+               const void *p, size_t n)
+{
+    return kz_match__find_h(ix, kz_match__hash(kind, plen, p, n), kind, plen, p, n);
+}
+
+size_t
+kz_match_index_indicators(const struct kz_match_index *ix)
+{
+    return ix->ninds;
+}
+
+size_t
+kz_match_index_keys(const struct kz_match_index *ix)
+{
+    return ix->nkeys;
+}
+
+size_t
+kz_match_index_memory(const struct kz_match_index *ix)
+{
+    return ix->arena_cap + ix->inds_cap * sizeof(*ix->inds) +
+           ix->windows_cap * sizeof(*ix->windows) + ix->keys_cap * sizeof(*ix->keys) +
+           (ix->mask + 1) * sizeof(uint64_t) * (ix->slots != NULL) + sizeof(*ix);
+}
+
+void
+kz_match_index_id(const struct kz_match_index *ix, uint32_t i, char *out, size_t outlen)
+{
+    const struct kz_match__ind *d = &ix->inds[i];
+    char u[37];
+
+    if (d->id_off != KZ_MATCH_NO_ID) {
+        snprintf(out, outlen, "%s", ix->arena + d->id_off);
+        return;
+    }
+    kz_match__uuid_text(d->uuid, u);
+    snprintf(out, outlen, "indicator--%s", u);
+}

@@ -1,0 +1,204 @@
+/*
+ * IPv4 and IPv6 addresses and CIDR ranges. Every address or range is a key of its prefix
+ * length with the host bits cleared; an observed address is looked up once per prefix
+ * length that occurs in the index, longest first.
+ */
+#include "match/match_int.h"
+
+#include "base/banned.h"
+
+static bool
+parse_plen(const char *p, size_t n, unsigned max, unsigned *out)
+{
+    unsigned v = 0;
+
+    if (n == 0 || n > 3)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+        v = v * 10 + (unsigned)(p[i] - '0');
+    }
+    if (v > max || (n > 1 && p[0] == '0'))
+        return false;
+    *out = v;
+    return true;
+}
+
+bool
+kz_match__parse_ipv4(const char *p, size_t n, uint8_t out[4], unsigned *plen, bool cidr)
+{
+    uint8_t a[4];
+    size_t i = 0;
+    unsigned part = 0;
+
+    *plen = 32;
+    for (part = 0; part < 4; part++) {
+        unsigned v = 0;
+        size_t digits = 0;
+        while (i < n && p[i] >= '0' && p[i] <= '9' && digits < 4) {
+            v = v * 10 + (unsigned)(p[i] - '0');
+            i++;
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255)
+            return false;
+        a[part] = (uint8_t)v;
+        if (part < 3) {
+            if (i >= n || p[i] != '.')
+                return false;
+            i++;
+        }
+    }
+    if (i < n) {
+        if (!cidr || p[i] != '/' || !parse_plen(p + i + 1, n - i - 1, 32, plen))
+            return false;
+    }
+    memcpy(out, a, 4);
+    return true;
+}
+
+static int
+hexv(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool
+kz_match__parse_ipv6(const char *p, size_t n, uint8_t out[16], unsigned *plen, bool cidr)
+{
+    uint16_t w[8];
+    size_t nw = 0, i = 0;
+    int gap = -1;
+
+    *plen = 128;
+    for (size_t j = 0; j < n; j++) {
+        if (p[j] == '/') {
+            if (!cidr || !parse_plen(p + j + 1, n - j - 1, 128, plen))
+                return false;
+            n = j;
+            break;
+        }
+        if (p[j] == '%') { /* a zone: fe80::1%eth0 */
+            if (cidr)
+                return false;
+            n = j;
+            break;
+        }
+    }
+    if (n < 2)
+        return false;
+    if (p[0] == ':') {
+        if (p[1] != ':')
+            return false;
+        gap = 0;
+        i = 2;
+    }
+    while (i < n) {
+        unsigned v = 0;
+        size_t digits = 0, start = i;
+        while (i < n && digits < 5 && hexv(p[i]) >= 0) {
+            v = v << 4 | (unsigned)hexv(p[i]);
+            i++;
+            digits++;
+        }
+        if (i < n && p[i] == '.') {
+            /* An IPv4 tail. */
+            uint8_t v4[4];
+            unsigned pl;
+            if (nw > 6 || !kz_match__parse_ipv4(p + start, n - start, v4, &pl, false))
+                return false;
+            w[nw++] = (uint16_t)(v4[0] << 8 | v4[1]);
+            w[nw++] = (uint16_t)(v4[2] << 8 | v4[3]);
+            i = n;
+            break;
+        }
+        if (digits == 0 || digits > 4 || nw >= 8)
+            return false;
+        w[nw++] = (uint16_t)v;
+        if (i == n)
+            break;
+        if (p[i] != ':')
+            return false;
+        i++;
+        if (i < n && p[i] == ':') {
+            if (gap >= 0)
+                return false;
+            gap = (int)nw;
+            i++;
+        } else if (i == n) {
+            return false;
+        }
+    }
+    if (gap >= 0) {
+        size_t tail = nw - (size_t)gap;
+        if (nw >= 8)
+            return false;
+        memmove(w + 8 - tail, w + gap, tail * sizeof(w[0]));
+        for (size_t j = (size_t)gap; j < 8 - tail; j++)
+            w[j] = 0;
+    } else if (nw != 8) {
+        return false;
+    }
+    for (size_t j = 0; j < 8; j++) {
+        out[2 * j] = (uint8_t)(w[j] >> 8);
+        out[2 * j + 1] = (uint8_t)w[j];
+    }
+    return true;
+}
+
+void
+kz_match__mask(uint8_t *a, size_t bytes, unsigned plen)
+{
+    for (size_t i = 0; i < bytes; i++) {
+        unsigned bit = (unsigned)i * 8;
+        if (plen >= bit + 8)
+            continue;
+        if (plen <= bit)
+            a[i] = 0;
+        else
+            a[i] &= (uint8_t)(0xff << (8 - (plen - bit)));
+    }
+}
+
+void
+kz_match__check_ip(struct kz_match__line *ln, const char *field, const char *p, size_t n)
+{
+    const struct kz_match_index *ix = ln->ix;
+    uint8_t a[16], m[16];
+    unsigned plen;
+
+    if (n == 0 || n > 64)
+        return;
+    if (kz_match__parse_ipv4(p, n, a, &plen, false)) {
+        for (size_t i = 0; i < ix->n_v4_plens; i++) {
+            unsigned l = ix->v4_plens[i];
+            uint32_t k;
+            memcpy(m, a, 4);
+            if (l < 32)
+                kz_match__mask(m, 4, l);
+            k = kz_match__find(ix, KZ_MATCH_IPV4, l, m, 4);
+            if (k != UINT32_MAX)
+                kz_match__emit(ln, k, field, p, n);
+        }
+        return;
+    }
+    if (ix->n_v6_plens && kz_match__parse_ipv6(p, n, a, &plen, false)) {
+        for (size_t i = 0; i < ix->n_v6_plens; i++) {
+            unsigned l = ix->v6_plens[i];
+            uint32_t k;
+            memcpy(m, a, 16);
+            if (l < 128)
+                kz_match__mask(m, 16, l);
+            k = kz_match__find(ix, KZ_MATCH_IPV6, l, m, 16);
+            if (k != UINT32_MAX)
+                kz_match__emit(ln, k, field, p, n);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+/* Declarations shared by the files of src/match; not part of its interface. */
+#ifndef KZ_MATCH_MATCH_INT_H
+#define KZ_MATCH_MATCH_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "match/match.h"
+
+#define KZ_MATCH_NO_WINDOW UINT32_MAX
+#define KZ_MATCH_NO_ID UINT32_MAX
+#define KZ_MATCH_VALUE_MAX 8192 /* longest normalised value (URLs) */
+#define KZ_MATCH_DOMAIN_MAX 1024
+
+/* One indicator: 24 bytes. Ids that are "indicator--<uuid>" keep only the 16 bytes. */
+struct kz_match__ind {
+    uint8_t uuid[16];
+    uint32_t id_off; /* KZ_MATCH_NO_ID, or the arena offset of a NUL-terminated odd id */
+    uint32_t window; /* KZ_MATCH_NO_WINDOW, or an index into windows[] */
+};
+
+/* One indexed value: 16 bytes. Keys with the same value chain through next. */
+struct kz_match__key {
+    uint32_t off;   /* value bytes in the arena */
+    uint16_t len;
+    uint8_t kind;   /* enum kz_match_kind */
+    uint8_t plen;   /* prefix length of an address */
+    uint32_t ind;   /* indicator */
+    uint32_t next;  /* next key with the same value, or UINT32_MAX */
+};
+
+struct kz_match_index {
+    char *arena;
+    size_t arena_n, arena_cap;
+    struct kz_match__ind *inds;
+    size_t ninds, inds_cap;
+    struct kz_match_validity *windows;
+    size_t nwindows, windows_cap;
+    struct kz_match__key *keys;
+    size_t nkeys, keys_cap;
+    uint64_t *hashes; /* while building: hash of each key */
+    /* The table: slot = fingerprint << 32 | (key + 1); 0 is empty. */
+    uint64_t *slots;
+    uint64_t mask;
+    /* Prefix lengths that occur, so an address lookup probes only those. */
+    uint8_t v4_plens[33];
+    size_t n_v4_plens;
+    uint8_t v6_plens[129];
+    size_t n_v6_plens;
+    bool v4_has[33], v6_has[129];
+    uint32_t kinds_present; /* bit per kind */
+    bool finished;
+};
+
+/* A 64-bit hash of kind, prefix length and bytes. */
+uint64_t kz_match__hash(unsigned kind, unsigned plen, const void *p, size_t n);
+
+/* Adds a normalised key for indicator ind. */
+void kz_match__add_key(struct kz_match_index *ix, enum kz_match_kind kind, unsigned plen,
+                       const void *p, size_t n, uint32_t ind);
+/* Adds an indicator record; id may be NULL (derived from seed) */
+uint32_t kz_match__add_ind(struct kz_match_index *ix, const char *id, struct kz_str seed,
+                           const struct kz_match_validity *v);
+/* Drops the last indicator record (when none of its values were accepted). */
+void kz_match__drop_last_ind(struct kz_match_index *ix);
+
+/* Finds the first key equal to the value; UINT32_MAX when absent. */
+uint32_t kz_match__find(const struct kz_match_index *ix, enum kz_match_kind kind, unsigned plen,
+                        const void *p, size_t n);
+uint32_t kz_match__find_h(const struct kz_match_index *ix, uint64_t h, enum kz_match_kind kind,
+                          unsigned plen, const void *p, size_t n);
+
+/* ---- normalisers: return the length written to out (0 when the value is not of the kind) ---- */
+
+/* IPv4 text to 4 bytes; plen receives 32 or the CIDR length when cidr is allowed. */
+bool kz_match__parse_ipv4(const char *p, size_t n, uint8_t out[4], unsigned *plen, bool cidr);
+bool kz_match__parse_ipv6(const char *p, size_t n, uint8_t out[16], unsigned *plen, bool cidr);
+void kz_match__mask(uint8_t *a, size_t bytes, unsigned plen);
+/* Lower-case, no trailing dot; out has KZ_MATCH_DOMAIN_MAX bytes. */
+size_t kz_match__norm_domain(const char *p, size_t n, char *out);
+bool kz_match__is_domain(const char *p, size_t n);
+/* "host[:port]/path?query" with scheme dropped, host lower-cased, default port dropped. */
+size_t kz_match__norm_url(const char *p, size_t n, char *out, size_t outlen);
+/* host and path/query of a log event into the same form. */
+size_t kz_match__norm_url_parts(const char *host, size_t hn, const char *uri, size_t un,
+                                char *out, size_t outlen);
+/* Hex hash to binary; returns the kind by length or KZ_MATCH_NONE. */
+enum kz_match_kind kz_match__parse_hash(const char *p, size_t n, uint8_t out[64], size_t *outn);
+/* Lower-cased address from "a@b", "<a@b>" or "Name <a@b>". */
+size_t kz_match__norm_email(const char *p, size_t n, char *out, size_t outlen);
+
+/* ---- the line being scanned ---- */
+
+#define KZ_MATCH_LINE_HITS 32
+
+struct kz_match__hit {
+    uint32_t ind;
+    uint8_t kind;
+    const char *field;
+    const char *val; /* observed value: a view into the line or the hit scratch */
+    size_t valn;
+};
+
+struct kz_match__line {
+    const struct kz_match_index *ix;
+    struct kz_match__hit hits[KZ_MATCH_LINE_HITS];
+    size_t nhits;
+    uint64_t matches;
+    char scratch[4096]; /* copies of unescaped observed values of hits */
+    size_t scratch_n;
+    const char *ts;     /* the event time as it appears in the line */
+    size_t tsn;
+    bool ts_epoch;      /* Zeek TSV "1521911720.865716" */
+    char tsbuf[64];     /* ts copied when the line's own bytes are not what was walked */
+};
+
+/* Points the line's time at a copy of v. */
+void kz_match__line_set_ts_copy(struct kz_match__line *ln, const char *v, size_t n);
+
+void kz_match__line_begin(struct kz_match__line *ln);
+/* Looks values up and records hits. */
+void kz_match__check_ip(struct kz_match__line *ln, const char *field, const char *p, size_t n);
+void kz_match__check_domain(struct kz_match__line *ln, const char *field, const char *p, size_t n);
+/* An address or a domain, as DNS answers and hosts may be either. */
+void kz_match__check_host(struct kz_match__line *ln, const char *field, const char *p, size_t n);
+void kz_match__check_url(struct kz_match__line *ln, const char *field, const char *host, size_t hn,
+                         const char *uri, size_t un);
+void kz_match__check_url_full(struct kz_match__line *ln, const char *field, const char *p,
+                              size_t n);
+void kz_match__check_hash(struct kz_match__line *ln, const char *field, const char *p, size_t n);
+void kz_match__check_email(struct kz_match__line *ln, const char *field, const char *p, size_t n);
+/* Records a hit on every key chained from key k whose indicator is valid at the event time. */
+void kz_match__emit(struct kz_match__line *ln, uint32_t k, const char *field, const char *val,
+                    size_t valn);
+
+/* Event time of the line in microseconds, INT64_MIN when unknown. */
+int64_t kz_match__line_time(const struct kz_match__line *ln);
+
+/* ---- a small JSON scanner for one line ---- */
+
+/*
+ * Walks one JSON object without building it. For every string value (also inside arrays)
+ * calls fn with the keys of the enclosing objects (keys[0] the top-level key, depth of
+ * them) and the raw value bytes between the quotes (escapes left in; has_esc tells).
+ * Returns false when the line is not well-formed JSON as far as the walk can tell.
+ */
+struct kz_match__jkey {
+    const char *p;
+    size_t n;
+};
+#define KZ_MATCH_JSON_DEPTH 16
+/* type: 's' a string (raw, escapes left in when has_esc), 'n' a number, 'l' true/false/null. */
+typedef void (*kz_match__json_fn)(void *arg, const struct kz_match__jkey *keys, size_t depth,
+                                  const char *v, size_t vn, int type, bool has_esc);
+bool kz_match__json_walk(const char *p, size_t n, kz_match__json_fn fn, void *arg);
+/* The same walk over a line jansson accepts (deep nesting); strings come unescaped. */
+bool kz_match__json_walk_slow(const char *p, size_t n, kz_match__json_fn fn, void *arg);
+/* Unescapes a JSON string body into out; returns the length or SIZE_MAX when invalid/too long. */
+size_t kz_match__json_unescape(const char *p, size_t n, char *out, size_t outlen);
+
+/* ---- readers: each takes one line without its newline; false when malformed ---- */
+
+struct kz_match__zeek {
+    bool have_fields;
+    char sep;
+    char set_sep;
+    /* per column: what the field is */
+    uint8_t *cols;
+    const char **names;
+    size_t ncols;
+    char *names_mem;
+};
+
+struct kz_match__csv {
+    bool have_header;
+    uint8_t *cols;
+    const char **names;
+    size_t ncols;
+    char *names_mem;
+    const char *map; /* --csv-map */
+};
+
+bool kz_match__read_eve(struct kz_match__line *ln, const char *p, size_t n);
+bool kz_match__read_zeek_json(struct kz_match__line *ln, const char *p, size_t n);
+/* Returns 1 data line, 0 header line, -1 malformed. */
+int kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const char *p,
+                        size_t n);
+void kz_match__zeek_release(struct kz_match__zeek *z);
+int kz_match__read_csv(struct kz_match__csv *c, struct kz_match__line *ln, const char *p, size_t n);
+void kz_match__csv_release(struct kz_match__csv *c);
+/* True when a CSV header names at least one column we can match on (for --format auto). */
+bool kz_match__csv_header_known(const char *p, size_t n);
+bool kz_match__read_text(struct kz_match__line *ln, const char *p, size_t n);
+
+/* What a field of a Zeek or CSV column is. */
+enum kz_match__field {
+    KZ_F_NONE = 0,
+    KZ_F_IP,
+    KZ_F_DOMAIN,
+    KZ_F_HOST,   /* address or domain */
+    KZ_F_ANSWERS, /* a set of addresses or domains */
+    KZ_F_URIHOST, /* HTTP host, paired with KZ_F_URI */
+    KZ_F_URI,
+    KZ_F_URL,    /* a whole URL */
+    KZ_F_HASH,
+    KZ_F_EMAIL,
+    KZ_F_EMAILS, /* a set of addresses */
+    KZ_F_TS,
+};
+
+/* Stable ids: "indicator--" + a name-based (SHA-1, version 5) UUID of the seed. */
+void kz_match__uuid5(const void *ns16, const void *name, size_t n, uint8_t out[16]);
+void kz_match__uuid_text(const uint8_t u[16], char out[37]);
+
+#endif

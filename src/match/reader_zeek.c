@@ -1,0 +1,324 @@
+/*
+ * Zeek logs, TSV (with its '#separator', '#set_separator' and '#fields' header) and JSON.
+ * Columns are known by name, whatever the log: connection addresses (id.orig_h,
+ * id.resp_h, tx_hosts, rx_hosts), DNS query and answers, HTTP host and uri, TLS
+ * server_name, file hashes, and SMTP addresses.
+ */
+#include "match/match_int.h"
+
+#include <stdlib.h>
+
+#include "base/banned.h"
+
+struct zname {
+    const char *name;
+    enum kz_match__field f;
+};
+
+static const struct zname zeek_fields[] = {
+    {"ts", KZ_F_TS},           {"id.orig_h", KZ_F_IP},     {"id.resp_h", KZ_F_IP},
+    {"tx_hosts", KZ_F_ANSWERS}, {"rx_hosts", KZ_F_ANSWERS}, {"query", KZ_F_DOMAIN},
+    {"answers", KZ_F_ANSWERS}, {"host", KZ_F_URIHOST},     {"uri", KZ_F_URI},
+    {"server_name", KZ_F_DOMAIN}, {"md5", KZ_F_HASH},      {"sha1", KZ_F_HASH},
+    {"sha256", KZ_F_HASH},     {"sha512", KZ_F_HASH},      {"mailfrom", KZ_F_EMAIL},
+    {"rcptto", KZ_F_EMAILS},   {"from", KZ_F_EMAIL},       {"to", KZ_F_EMAILS},
+    {"cc", KZ_F_EMAILS},       {"reply_to", KZ_F_EMAIL},
+};
+
+static enum kz_match__field
+zeek_field(const char *p, size_t n)
+{
+    for (size_t i = 0; i < sizeof(zeek_fields) / sizeof(zeek_fields[0]); i++) {
+        const char *z = zeek_fields[i].name;
+        if (strlen(z) == n && memcmp(z, p, n) == 0)
+            return zeek_fields[i].f;
+    }
+    return KZ_F_NONE;
+}
+
+/* Common to both layouts: one value of a classified field (a set element for sets). */
+struct zctx {
+    struct kz_match__line *ln;
+    const char *host, *uri;
+    size_t hostn, urin;
+};
+
+static void
+zvalue(struct zctx *z, enum kz_match__field f, const char *name, const char *v, size_t n)
+{
+    struct kz_match__line *ln = z->ln;
+
+    switch (f) {
+    case KZ_F_IP:
+        kz_match__check_ip(ln, name, v, n);
+        break;
+    case KZ_F_DOMAIN:
+        kz_match__check_domain(ln, name, v, n);
+        break;
+    case KZ_F_HOST:
+    case KZ_F_ANSWERS:
+        kz_match__check_host(ln, name, v, n);
+        break;
+    case KZ_F_URIHOST:
+        kz_match__check_host(ln, name, v, n);
+        z->host = v;
+        z->hostn = n;
+        break;
+    case KZ_F_URI:
+        z->uri = v;
+        z->urin = n;
+        break;
+    case KZ_F_URL:
+        kz_match__check_url_full(ln, name, v, n);
+        break;
+    case KZ_F_HASH:
+        kz_match__check_hash(ln, name, v, n);
+        break;
+    case KZ_F_EMAIL:
+    case KZ_F_EMAILS:
+        kz_match__check_email(ln, name, v, n);
+        break;
+    case KZ_F_TS:
+        ln->ts = v;
+        ln->tsn = n;
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- TSV ---- */
+
+void
+kz_match__zeek_release(struct kz_match__zeek *z)
+{
+    free(z->cols);
+    free(z->names);
+    free(z->names_mem);
+    memset(z, 0, sizeof(*z));
+}
+
+static int
+hexv(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes Zeek's "\xHH" escapes; returns the length written. */
+static size_t
+zeek_unescape(const char *p, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < n && o < outlen; i++) {
+        if (p[i] == '\\' && i + 3 < n && p[i + 1] == 'x' && hexv(p[i + 2]) >= 0 &&
+            hexv(p[i + 3]) >= 0) {
+            out[o++] = (char)(hexv(p[i + 2]) << 4 | hexv(p[i + 3]));
+            i += 3;
+        } else {
+            out[o++] = p[i];
+        }
+    }
+    return o;
+}
+
+static bool
+header_fields(struct kz_match__zeek *z, const char *p, size_t n, char sep)
+{
+    size_t cols = 1;
+    char keep_sep = z->sep, keep_set = z->set_sep;
+
+    kz_match__zeek_release(z);
+    z->sep = keep_sep;
+    z->set_sep = keep_set;
+    for (size_t i = 0; i < n; i++)
+        cols += p[i] == sep;
+    if (cols > 4096)
+        return false;
+    z->cols = kz_xcalloc(cols, 1);
+    z->names = kz_xcalloc(cols, sizeof(*z->names));
+    z->names_mem = kz_xmalloc(n + 1);
+    memcpy(z->names_mem, p, n);
+    z->names_mem[n] = '\0';
+    z->ncols = 0;
+    for (size_t i = 0, s = 0; i <= n; i++) {
+        if (i == n || p[i] == sep) {
+            z->names_mem[i] = '\0';
+            z->names[z->ncols] = z->names_mem + s;
+            z->cols[z->ncols] = (uint8_t)zeek_field(p + s, i - s);
+            z->ncols++;
+            s = i + 1;
+        }
+    }
+    z->have_fields = true;
+    return true;
+}
+
+static int
+header_line(struct kz_match__zeek *z, const char *p, size_t n)
+{
+    char sep = z->sep ? z->sep : '\t', set_sep = z->set_sep ? z->set_sep : ',';
+    char buf[8];
+    size_t bn;
+
+    if (n > 11 && memcmp(p, "#separator ", 11) == 0) {
+        bn = zeek_unescape(p + 11, n - 11, buf, sizeof(buf));
+        if (bn == 1)
+            sep = buf[0];
+    } else if (n > 15 && memcmp(p, "#set_separator", 14) == 0 && p[14] == sep) {
+        bn = zeek_unescape(p + 15, n - 15, buf, sizeof(buf));
+        if (bn == 1)
+            set_sep = buf[0];
+    } else if (n > 8 && memcmp(p, "#fields", 7) == 0 && p[7] == sep) {
+        if (!header_fields(z, p + 8, n - 8, sep))
+            return -1;
+    }
+    z->sep = sep;
+    z->set_sep = set_sep;
+    return 0;
+}
+
+int
+kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const char *p, size_t n)
+{
+    struct zctx c = {.ln = ln};
+    const char *end = p + n, *f = p;
+    size_t col = 0;
+    char tmp[KZ_MATCH_VALUE_MAX];
+    char sep, set_sep;
+
+    if (p[0] == '#')
+        return header_line(z, p, n);
+    if (!z->have_fields)
+        return -1;
+    sep = z->sep;
+    set_sep = z->set_sep;
+    for (;;) {
+        const char *e = memchr(f, sep, (size_t)(end - f));
+        const char *fe = e ? e : end;
+        size_t fn = (size_t)(fe - f);
+
+        if (col >= z->ncols)
+            return -1;
+        enum kz_match__field kind = (enum kz_match__field)z->cols[col];
+        if (kind != KZ_F_NONE && !(fn == 1 && f[0] == '-') &&
+            !(fn == 7 && memcmp(f, "(empty)", 7) == 0)) {
+            const char *v = f;
+            size_t vn = fn;
+            if (memchr(f, '\\', fn) && kind != KZ_F_URI && kind != KZ_F_URIHOST) {
+                vn = zeek_unescape(f, fn, tmp, sizeof(tmp));
+                v = tmp;
+            }
+            if (kind == KZ_F_ANSWERS || kind == KZ_F_EMAILS) {
+                const char *s = v, *ve = v + vn;
+                while (s < ve) {
+                    const char *x = memchr(s, set_sep, (size_t)(ve - s));
+                    const char *xe = x ? x : ve;
+                    zvalue(&c, kind, z->names[col], s, (size_t)(xe - s));
+                    s = x ? x + 1 : ve;
+                }
+            } else {
+                zvalue(&c, kind, z->names[col], v, vn);
+            }
+        }
+        col++;
+        if (!e)
+            break;
+        f = e + 1;
+    }
+    if (col != z->ncols)
+        return -1;
+    if (c.host && c.uri)
+        kz_match__check_url(ln, "uri", c.host, c.hostn, c.uri, c.urin);
+    return 1;
+}
+
+/* ---- JSON ---- */
+
+struct zjson {
+    struct zctx c;
+    bool slow;
+    char hostbuf[1024], uribuf[KZ_MATCH_VALUE_MAX], tmp[KZ_MATCH_VALUE_MAX];
+};
+
+static void
+on_zjson(void *arg, const struct kz_match__jkey *keys, size_t depth, const char *v, size_t vn,
+         int type, bool esc)
+{
+    struct zjson *zj = arg;
+    enum kz_match__field f;
+    char *buf;
+    size_t buflen;
+    char name[64];
+
+    if (depth != 1)
+        return;
+    f = zeek_field(keys[0].p, keys[0].n);
+    if (f == KZ_F_NONE || (type != 's' && f != KZ_F_TS))
+        return;
+    if (f == KZ_F_URIHOST) {
+        buf = zj->hostbuf;
+        buflen = sizeof(zj->hostbuf);
+    } else if (f == KZ_F_URI) {
+        buf = zj->uribuf;
+        buflen = sizeof(zj->uribuf);
+    } else {
+        buf = zj->tmp;
+        buflen = sizeof(zj->tmp);
+    }
+    if (esc && !zj->slow) {
+        vn = kz_match__json_unescape(v, vn, buf, buflen);
+        if (vn == SIZE_MAX)
+            return;
+        v = buf;
+    } else if (zj->slow && f != KZ_F_TS) {
+        if (vn > buflen)
+            return;
+        memcpy(buf, v, vn);
+        v = buf;
+    }
+    if (f == KZ_F_TS && (zj->slow || esc)) {
+        kz_match__line_set_ts_copy(zj->c.ln, v, vn);
+        return;
+    }
+    /* The field name as a static string for --explain. */
+    for (size_t i = 0; i < sizeof(zeek_fields) / sizeof(zeek_fields[0]); i++) {
+        if (strlen(zeek_fields[i].name) == keys[0].n &&
+            memcmp(zeek_fields[i].name, keys[0].p, keys[0].n) == 0) {
+            zvalue(&zj->c, f, zeek_fields[i].name, v, vn);
+            return;
+        }
+    }
+    (void)name;
+}
+
+bool
+kz_match__read_zeek_json(struct kz_match__line *ln, const char *p, size_t n)
+{
+    struct zjson zj;
+
+    memset(&zj.c, 0, sizeof(zj.c));
+    zj.c.ln = ln;
+    zj.slow = false;
+    if (!kz_match__json_walk(p, n, on_zjson, &zj)) {
+        kz_match__line_begin(ln);
+        ln->matches = 0;
+        memset(&zj.c, 0, sizeof(zj.c));
+        zj.c.ln = ln;
+        zj.slow = true;
+        if (!kz_match__json_walk_slow(p, n, on_zjson, &zj)) {
+            kz_match__line_begin(ln);
+            ln->matches = 0;
+            return false;
+        }
+    }
+    if (zj.c.host && zj.c.uri)
+        kz_match__check_url(ln, "uri", zj.c.host, zj.c.hostn, zj.c.uri, zj.c.urin);
+    return true;
+}
