@@ -56,18 +56,21 @@ $(BUILD)/%.o: %.c
 
 $(LIBKZ): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/kizuna: $(MAIN_OBJ) $(LIBKZ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	@echo "LINK $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBKZ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(LIBKZ) $(LIBS) -lcmocka
+	@echo "LINK $@"
+	@$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(LIBKZ) $(LIBS) -lcmocka
 
 $(BUILD)/tests/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBKZ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/fuzz/replay.c $(LIBKZ) $(LIBS)
+	@echo "LINK $@"
+	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< tests/fuzz/replay.c $(LIBKZ) $(LIBS)
 
 FUZZ_CFLAGS := $(CFLAGS_BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
 FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
@@ -79,7 +82,8 @@ build/fuzz/obj/%.o: %.c
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
+	@echo "LINK (fuzz) $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
 
 check: $(BUILD)/kizuna $(UNIT_BIN) $(REPLAY_BIN)
 	@BUILD=$(BUILD) ./scripts/run-tests
