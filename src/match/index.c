@@ -73,6 +73,7 @@ kz_match_index_free(struct kz_match_index *ix)
     free(ix->keys);
     free(ix->hashes);
     free(ix->slots);
+    free(ix->bloom);
     free(ix);
 }
 
@@ -288,6 +289,25 @@ kz_match_index_finish(struct kz_match_index *ix)
             pos = (pos + 1) & ix->mask;
         }
     }
+    {
+        uint64_t words = 1024;
+        while (words * 64 < (uint64_t)ix->nkeys * 16)
+            words *= 2;
+        ix->bloom = kz_xcalloc(words, sizeof(uint64_t));
+        ix->bloom_mask = words - 1;
+    }
+    for (size_t i = 0; i < ix->nkeys; i++) {
+        const struct kz_match__key *k = &ix->keys[i];
+        uint64_t h = kz_match__hash(k->kind, k->plen, ix->arena + k->off, k->len);
+        ix->bloom[(h >> 8) & ix->bloom_mask] |= (1ull << ((h >> 40) & 63)) | (1ull << ((h >> 46) & 63));
+        if (k->kind == KZ_MATCH_IPV4) {
+            const uint8_t *a = (const uint8_t *)ix->arena + k->off;
+            uint32_t first = (uint32_t)a[0] << 8 | a[1];
+            uint32_t count = k->plen >= 16 ? 1 : 1u << (16 - k->plen);
+            for (uint32_t b = first; b < first + count && b < 65536; b++)
+                ix->v4_16[b / 64] |= 1ull << (b % 64);
+        }
+    }
     ix->n_v4_plens = 0;
     for (int l = 32; l >= 0; l--)
         if (ix->v4_has[l])
@@ -318,8 +338,9 @@ kz_match__find_h(const struct kz_match_index *ix, uint64_t h, enum kz_match_kind
                  unsigned plen, const void *p, size_t n)
 {
     uint64_t fp = h >> 32, pos = h & ix->mask;
+    uint64_t bits = (1ull << ((h >> 40) & 63)) | (1ull << ((h >> 46) & 63));
 
-    if (!ix->slots)
+    if (!ix->slots || (ix->bloom[(h >> 8) & ix->bloom_mask] & bits) != bits)
         return UINT32_MAX;
     for (;;) {
         uint64_t s = ix->slots[pos];
@@ -358,7 +379,8 @@ kz_match_index_memory(const struct kz_match_index *ix)
 {
     return ix->arena_cap + ix->inds_cap * sizeof(*ix->inds) +
            ix->windows_cap * sizeof(*ix->windows) + ix->keys_cap * sizeof(*ix->keys) +
-           (ix->mask + 1) * sizeof(uint64_t) * (ix->slots != NULL) + sizeof(*ix);
+           (ix->mask + 1) * sizeof(uint64_t) * (ix->slots != NULL) +
+           (ix->bloom ? (ix->bloom_mask + 1) * sizeof(uint64_t) : 0) + sizeof(*ix);
 }
 
 void

@@ -177,6 +177,9 @@ kz_match__check_ip(struct kz_match__line *ln, const char *field, const char *p, 
     if (n == 0 || n > 64)
         return;
     if (kz_match__parse_ipv4(p, n, a, &plen, false)) {
+        uint32_t b16 = (uint32_t)a[0] << 8 | a[1];
+        if (!(ix->v4_16[b16 / 64] & (1ull << (b16 % 64))))
+            return;
         for (size_t i = 0; i < ix->n_v4_plens; i++) {
             unsigned l = ix->v4_plens[i];
             uint32_t k;

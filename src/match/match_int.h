@@ -51,6 +51,14 @@ struct kz_match_index {
     size_t n_v6_plens;
     bool v4_has[33], v6_has[129];
     uint32_t kinds_present; /* bit per kind */
+    /*
+     * A blocked Bloom filter of the keys (two bits in one 64-bit word, 16 bits a key): small
+     * enough to stay in a core's cache, it answers most misses without touching the table.
+     */
+    uint64_t *bloom;
+    uint64_t bloom_mask; /* words - 1 */
+    /* Which IPv4 /16 blocks any address key covers: most observed addresses stop here. */
+    uint64_t v4_16[65536 / 64];
     bool finished;
 };
 
