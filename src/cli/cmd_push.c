@@ -15,7 +15,7 @@
 #define PUSH_BATCH 1000 /* objects per envelope */
 
 static const char push_usage[] =
-    "usage: kizuna push --url URL --key ID:TOKEN --collection C [--json] FILE|-\n\n"
+    "usage: kizuna push --url URL --key ID:TOKEN --collection C [--cacert F] [--json] FILE|-\n\n"
     "Posts the objects of a STIX bundle (or a TAXII envelope) to a collection, in envelopes\n"
     "of at most 1000 objects. C is a collection id, alias or title. URL is the server, its\n"
     "discovery endpoint, or an API root. Exit status 1 when any object was refused.\n";
@@ -23,9 +23,9 @@ static const char push_usage[] =
 static const char get_usage[] =
     "usage: kizuna get --url URL --key ID:TOKEN --collection C [--added-after T]\n"
     "                  [--limit N] [--id ID,...] [--type T,...] [--version V,...]\n"
-    "                  [--spec-version 2.1] [--max-pages N] [--lines] [--json]\n\n"
+    "                  [--spec-version 2.1] [--max-pages N] [--lines] [--cacert F]\n\n"
     "Reads objects of a collection, following 'next' over every page, and prints them as\n"
-    "one STIX bundle (or one object a line with --lines).\n";
+    "one STIX bundle (or one object a line with --lines). --cacert F trusts the CAs in F.\n";
 
 static int
 push_batch(struct kz_taxii_client *c, const char *coll, json_t *objects, size_t from, size_t to,
@@ -62,10 +62,11 @@ kz_cmd_push(int argc, char **argv)
     static const struct option opts[] = {{"url", required_argument, NULL, 'u'},
                                          {"key", required_argument, NULL, 'k'},
                                          {"collection", required_argument, NULL, 'c'},
+                                         {"cacert", required_argument, NULL, 'C'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *url = NULL, *key = NULL, *coll = NULL;
+    const char *url = NULL, *key = NULL, *coll = NULL, *cacert = NULL;
     struct kz_json_limits lim = {1000, 256u * 1024 * 1024};
     struct kz_taxii_client client;
     struct kz_buf in;
@@ -81,6 +82,7 @@ kz_cmd_push(int argc, char **argv)
         case 'u': url = optarg; break;
         case 'k': key = optarg; break;
         case 'c': coll = optarg; break;
+        case 'C': cacert = optarg; break;
         case 'j': json = true; break;
         case 'h': fputs(push_usage, stdout); json_decref(failures); return 0;
         default: fputs(push_usage, stderr); json_decref(failures); return 2;
@@ -107,7 +109,7 @@ kz_cmd_push(int argc, char **argv)
         goto done;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (kz_taxii_client_open(&client, url, key) != KZ_OK ||
+    if (kz_taxii_client_open(&client, url, key, cacert) != KZ_OK ||
         kz_taxii_client_collection(&client, coll, coll_id) != KZ_OK) {
         fprintf(stderr, "kizuna push: %s\n", client.error);
         goto done_client;
@@ -161,9 +163,10 @@ kz_cmd_get(int argc, char **argv)
         {"type", required_argument, NULL, 't'},         {"version", required_argument, NULL, 'v'},
         {"spec-version", required_argument, NULL, 's'}, {"max-pages", required_argument, NULL, 'm'},
         {"lines", no_argument, NULL, 'L'},              {"json", no_argument, NULL, 'j'},
+        {"cacert", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     const char *url = NULL, *key = NULL, *coll = NULL, *added_after = NULL, *limit = NULL,
-               *ids = NULL, *types = NULL, *versions = NULL, *spec = NULL;
+               *ids = NULL, *types = NULL, *versions = NULL, *spec = NULL, *cacert = NULL;
     uint64_t max_pages = UINT64_MAX;
     struct kz_taxii_client client;
     struct kz_buf query, body, path;
@@ -192,6 +195,7 @@ kz_cmd_get(int argc, char **argv)
             }
             break;
         case 'L': lines = true; break;
+        case 'C': cacert = optarg; break;
         case 'j': break; /* the output is JSON already */
         case 'h': fputs(get_usage, stdout); json_decref(all); return 0;
         default: fputs(get_usage, stderr); json_decref(all); return 2;
@@ -206,7 +210,7 @@ kz_cmd_get(int argc, char **argv)
     kz_buf_init(&path, 16384);
     kz_buf_init(&body, 512u * 1024 * 1024);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (kz_taxii_client_open(&client, url, key) != KZ_OK ||
+    if (kz_taxii_client_open(&client, url, key, cacert) != KZ_OK ||
         kz_taxii_client_collection(&client, coll, coll_id) != KZ_OK) {
         fprintf(stderr, "kizuna get: %s\n", client.error);
         goto done;

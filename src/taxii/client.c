@@ -39,6 +39,8 @@ request(struct kz_taxii_client *c, const char *method, const char *url, const ch
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, c->timeout_seconds);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (c->ca_file[0])
+        curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_file);
     if (c->user[0]) {
         curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(curl, CURLOPT_USERNAME, c->user);
@@ -97,7 +99,8 @@ join_url(char *out, size_t outlen, const char *base, const char *path)
 }
 
 kz_err
-kz_taxii_client_open(struct kz_taxii_client *c, const char *url, const char *key)
+kz_taxii_client_open(struct kz_taxii_client *c, const char *url, const char *key,
+                     const char *ca_file)
 {
     struct kz_buf b;
     char probe[1024];
@@ -106,6 +109,10 @@ kz_taxii_client_open(struct kz_taxii_client *c, const char *url, const char *key
 
     memset(c, 0, sizeof(*c));
     c->timeout_seconds = 120;
+    if (ca_file && kz_cstr_copy(ca_file, c->ca_file, sizeof(c->ca_file)) != KZ_OK) {
+        snprintf(c->error, sizeof(c->error), "the CA file name is too long");
+        return KZ_ERR_INVALID;
+    }
     if (key) {
         const char *colon = strchr(key, ':');
         if (!colon || (size_t)(colon - key) >= sizeof(c->user) ||

@@ -12,15 +12,17 @@ struct kz_taxii_client {
     char api_root[1024]; /* absolute URL ending in '/' once resolved */
     char user[256];      /* key id for HTTP Basic; "" without credentials */
     char token[256];
+    char ca_file[1024];  /* PEM bundle of trusted CAs; "" for the system's */
     long timeout_seconds;
     char error[512];     /* the last failure, for messages */
 };
 
 /*
  * Prepares a client for url (a server root, a discovery URL or an API root) and credentials
- * "ID:TOKEN" (or NULL), then finds the API root through discovery when needed.
+ * "ID:TOKEN" (or NULL) and an optional CA bundle for HTTPS, then finds the API root through discovery when needed.
  */
-kz_err kz_taxii_client_open(struct kz_taxii_client *c, const char *url, const char *key);
+kz_err kz_taxii_client_open(struct kz_taxii_client *c, const char *url, const char *key,
+                            const char *ca_file);
 void kz_taxii_client_close(struct kz_taxii_client *c);
 
 /* Finds a collection by id, alias or title; writes its id (room for 64 bytes). */

@@ -34,7 +34,7 @@ start_hub() {
         sleep 0.1
     done
     for _ in $(seq 1 50); do
-        curl -s -o /dev/null "$HUB/healthz" && return 0
+        curl -sk -o /dev/null "$HUB/healthz" && return 0
         sleep 0.1
     done
     echo "hub did not start:" >&2
