@@ -82,14 +82,8 @@ kz_match__check_host(struct kz_match__line *ln, const char *field, const char *p
 {
     if (n == 0)
         return;
-    if ((p[0] >= '0' && p[0] <= '9') || memchr(p, ':', n)) {
-        uint8_t a[16];
-        unsigned pl;
-        if (kz_match__parse_ipv4(p, n, a, &pl, false) ||
-            kz_match__parse_ipv6(p, n, a, &pl, false)) {
-            kz_match__check_ip(ln, field, p, n);
-            return;
-        }
-    }
+    if (((p[0] >= '0' && p[0] <= '9') || memchr(p, ':', n)) &&
+        kz_match__check_ip_r(ln, field, p, n))
+        return;
     kz_match__check_domain(ln, field, p, n);
 }

@@ -170,16 +170,22 @@ kz_match__mask(uint8_t *a, size_t bytes, unsigned plen)
 void
 kz_match__check_ip(struct kz_match__line *ln, const char *field, const char *p, size_t n)
 {
+    kz_match__check_ip_r(ln, field, p, n);
+}
+
+bool
+kz_match__check_ip_r(struct kz_match__line *ln, const char *field, const char *p, size_t n)
+{
     const struct kz_match_index *ix = ln->ix;
     uint8_t a[16], m[16];
     unsigned plen;
 
     if (n == 0 || n > 64)
-        return;
+        return false;
     if (kz_match__parse_ipv4(p, n, a, &plen, false)) {
         uint32_t b16 = (uint32_t)a[0] << 8 | a[1];
         if (!(ix->v4_16[b16 / 64] & (1ull << (b16 % 64))))
-            return;
+            return true;
         for (size_t i = 0; i < ix->n_v4_plens; i++) {
             unsigned l = ix->v4_plens[i];
             uint32_t k;
@@ -190,9 +196,9 @@ kz_match__check_ip(struct kz_match__line *ln, const char *field, const char *p, 
             if (k != UINT32_MAX)
                 kz_match__emit(ln, k, field, p, n);
         }
-        return;
+        return true;
     }
-    if (ix->n_v6_plens && kz_match__parse_ipv6(p, n, a, &plen, false)) {
+    if (memchr(p, ':', n) && kz_match__parse_ipv6(p, n, a, &plen, false)) {
         for (size_t i = 0; i < ix->n_v6_plens; i++) {
             unsigned l = ix->v6_plens[i];
             uint32_t k;
@@ -203,5 +209,7 @@ kz_match__check_ip(struct kz_match__line *ln, const char *field, const char *p, 
             if (k != UINT32_MAX)
                 kz_match__emit(ln, k, field, p, n);
         }
+        return true;
     }
+    return false;
 }

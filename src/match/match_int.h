@@ -130,6 +130,8 @@ void kz_match__line_set_ts_copy(struct kz_match__line *ln, const char *v, size_t
 void kz_match__line_begin(struct kz_match__line *ln);
 /* Looks values up and records hits. */
 void kz_match__check_ip(struct kz_match__line *ln, const char *field, const char *p, size_t n);
+/* As check_ip; false when the text is not an address at all. */
+bool kz_match__check_ip_r(struct kz_match__line *ln, const char *field, const char *p, size_t n);
 void kz_match__check_domain(struct kz_match__line *ln, const char *field, const char *p, size_t n);
 /* An address or a domain, as DNS answers and hosts may be either. */
 void kz_match__check_host(struct kz_match__line *ln, const char *field, const char *p, size_t n);
@@ -179,6 +181,9 @@ struct kz_match__zeek {
     const char **names;
     size_t ncols;
     char *names_mem;
+    uint32_t *want;  /* the columns worth reading, in order */
+    size_t nwant;
+    uint32_t *pos;   /* separator positions of the current line */
 };
 
 struct kz_match__csv {
