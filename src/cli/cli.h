@@ -33,6 +33,14 @@ struct kz_store *kz_cli_open_store(const char *db_flag);
 /* Prints j as one JSON document on standard output and drops the reference. */
 void kz_cli_print_json(json_t *j);
 
+struct kz_taxii_client;
+/*
+ * Opens a TAXII client on url with key "ID:TOKEN" (and CA file, may be NULL) and finds the
+ * collection named coll; prints why and returns 1 on failure.
+ */
+int kz_cli_taxii_connect(struct kz_taxii_client *c, const char *url, const char *key,
+                         const char *cacert, const char *coll, char coll_id[64]);
+
 /* Resets getopt for a subcommand's own option parsing. */
 void kz_cli_getopt_reset(void);
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "taxii/client.h"
 #include "base/banned.h"
 
 const char *
@@ -62,4 +63,16 @@ void
 kz_cli_getopt_reset(void)
 {
     optind = 0; /* GNU getopt: 0 re-initialises, including its internal state */
+}
+
+int
+kz_cli_taxii_connect(struct kz_taxii_client *c, const char *url, const char *key,
+                     const char *cacert, const char *coll, char coll_id[64])
+{
+    if (kz_taxii_client_open(c, url, key, cacert) != KZ_OK ||
+        kz_taxii_client_collection(c, coll, coll_id) != KZ_OK) {
+        fprintf(stderr, "kizuna: %s\n", c->error);
+        return 1;
+    }
+    return 0;
 }
