@@ -153,10 +153,20 @@ struct job {
     uint64_t walked;
 };
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
 static void *
 job_run(void *arg)
 {
     struct job *j = arg;
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)j->p & ~(pg - 1);
+
+    /* Each thread faults in its own chunk in one call, rather than page by page. */
+    if (j->n && madvise((void *)a, (uintptr_t)j->p + j->n - a, MADV_POPULATE_READ) != 0)
+        madvise((void *)a, (uintptr_t)j->p + j->n - a, MADV_SEQUENTIAL);
 
     if (j->header_len && j->p != j->base)
         kz_match_scanner_prime(j->s, j->base, j->header_len);
@@ -303,11 +313,10 @@ scan_file(struct run *r, const char *file)
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
         pread(fd, magic, 2, 0) != 2 || (magic[0] == 0x1f && magic[1] == 0x8b))
         return scan_stream(r, file, fd);
-    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED)
         return KZ_ERR_IO;
-    madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
     err = scan_mapped(r, file, map, (size_t)st.st_size);
     munmap(map, (size_t)st.st_size);
     return err;
