@@ -1,0 +1,98 @@
+#!/bin/bash
+# kizuna match on the repository's sample logs: exact hit counts per format, the summary
+# JSON, gzip and standard input, malformed lines, STIX validity, sightings and --explain.
+set -u
+KIZUNA=${KIZUNA:-$PWD/build/kizuna}
+KZ_ROOT=${KZ_ROOT:-$PWD}
+L="$KZ_ROOT/tests/data/logs"
+I="$KZ_ROOT/tests/data/indicators"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+FAILED=0
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1"; FAILED=$((FAILED + 1)); }
+check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (expected '$2', got '$3')"; fi; }
+
+run() { # summary-file args...
+    local s=$1
+    shift
+    timeout 60 "$KIZUNA" match --quiet --summary "$s" "$@"
+}
+counts() { jq -c '[.lines,.bad_lines,.hit_lines,.matches]' "$1"; }
+
+run "$TMP/s1.json" --indicators "$I/sample.txt" --out "$TMP/o1.jsonl" "$L/zeek-dns.log"
+check_eq "zeek tsv: lines, bad, hit lines, matches" "[400,0,200,366]" "$(counts "$TMP/s1.json")"
+check_eq "summary has every key" "true" \
+    "$(jq 'has("lines") and has("bad_lines") and has("hit_lines") and has("matches") and has("indicators") and has("index_seconds") and has("scan_seconds")' "$TMP/s1.json")"
+check_eq "summary counts indicators" "4" "$(jq .indicators "$TMP/s1.json")"
+
+run "$TMP/s2.json" --indicators "$I/sample.txt" --out /dev/null "$L/zeek-dns.log.gz"
+check_eq "gzip input gives the same counts" "[400,0,200,366]" "$(counts "$TMP/s2.json")"
+
+run "$TMP/s3.json" --indicators "$I/sample.txt" --out /dev/null --format zeek - <"$L/zeek-dns.log"
+check_eq "standard input" "[400,0,200,366]" "$(counts "$TMP/s3.json")"
+
+run "$TMP/s4.json" --indicators "$I/sample.txt" --out /dev/null "$L/zeek-dns.json"
+check_eq "zeek json (auto)" "[250,0,138,246]" "$(counts "$TMP/s4.json")"
+
+run "$TMP/s5.json" --indicators "$I/sample.txt" --out "$TMP/o5.jsonl" "$L/eve.json"
+check_eq "eve: url split into hostname and url, sha256" "[281,0,2,3]" "$(counts "$TMP/s5.json")"
+
+run "$TMP/s6.json" --threads 2 --indicators "$I/sample.txt" --out /dev/null "$L/zeek-dns.log"
+check_eq "two threads, same counts" "[400,0,200,366]" "$(counts "$TMP/s6.json")"
+
+# Malformed lines are counted, located and skipped.
+{ head -3 "$L/eve.json"; echo '{"event_type":"dns","src_ip":"134.71.3.16",'; echo 'not json at all'; sed -n 1,2p "$L/eve.json"; } >"$TMP/bad.json"
+run "$TMP/s7.json" --format eve --indicators "$I/sample.txt" --out /dev/null "$TMP/bad.json"
+check_eq "eve: bad lines counted" "2" "$(jq .bad_lines "$TMP/s7.json")"
+check_eq "eve: bad line located" "\"$TMP/bad.json:4\"" "$(jq '.first_bad_lines[0]' "$TMP/s7.json")"
+check_eq "eve: good lines still matched" "4" "$(jq .hit_lines "$TMP/s7.json")"
+{ sed -n 1,8p "$L/zeek-dns.log"; printf 'short\tline\n'; sed -n 9,10p "$L/zeek-dns.log"; } >"$TMP/bad.log"
+run "$TMP/s8.json" --indicators "$I/sample.txt" --out /dev/null "$TMP/bad.log"
+check_eq "zeek: wrong field count is a bad line" "[3,1,2,4]" "$(counts "$TMP/s8.json")"
+
+# CSV and text.
+printf 'time,src,qname,url\n2024-01-01T00:00:00Z,10.0.0.1,a.b.WRCCDC.org.,-\n2024-01-01T00:00:01Z,134.71.3.200,example.com,-\n2024-01-01T00:00:02Z,10.0.0.2,xwrccdc.org,http://www.google.com/AllWorkAndNoPlayMakesWillADullBoy\n"2024-01-01T00:00:03Z,broken\n' >"$TMP/x.csv"
+run "$TMP/s9.json" --indicators "$I/sample.txt" --out /dev/null "$TMP/x.csv"
+check_eq "csv (auto, header names)" "[4,1,3,3]" "$(counts "$TMP/s9.json")"
+run "$TMP/s10.json" --format csv --csv-map 'qname=domain' --indicators "$I/sample.txt" --out /dev/null "$TMP/x.csv"
+check_eq "csv with --csv-map" "[4,1,1,1]" "$(counts "$TMP/s10.json")"
+printf 'GET http://www.google.com/AllWorkAndNoPlayMakesWillADullBoy from 134.71.3.9\nhash c531b510d3fb3382d60941179ec703b4ce43e8b2f91d18dbe9ea5177dc60cee1 seen\nnothing here: xwrccdc.org\n' >"$TMP/x.txt"
+run "$TMP/s11.json" --format text --indicators "$I/sample.txt" --out /dev/null "$TMP/x.txt"
+check_eq "text scanning" "[3,0,2,3]" "$(counts "$TMP/s11.json")"
+
+# STIX: revoked, expired, not yet valid, newer versions.
+run "$TMP/s12.json" --indicators "$I/sample.jsonl" --out "$TMP/o12.jsonl" "$L/eve.json"
+check_eq "stix validity and versions" "[2,2,2]" "$(jq -c '[.indicators,.hit_lines,.matches]' "$TMP/s12.json")"
+check_eq "sighting of the newest version" "indicator--44444444-4444-4444-8444-444444444444" \
+    "$(jq -r 'select(.type=="sighting") | .sighting_of_ref' "$TMP/o12.jsonl")"
+run "$TMP/s13.json" --indicators "$I/indicator-for-c2-ip-address.json" --indicators "$I/indicator-for-malicious-url.json" --out /dev/null "$L/eve.json"
+check_eq "stix bundles load" "2" "$(jq .indicators "$TMP/s13.json")"
+
+# Sightings.
+check_eq "sightings aggregate per indicator and window" "2" "$(jq -r 'select(.type=="sighting") | .count' "$TMP/o5.jsonl" | sort -n | tail -1)"
+check_eq "observed-data refs the observed object" "true" \
+    "$(jq -s '[.[]|select(.type=="observed-data")|.object_refs[0]] - [.[]|select(.type!="observed-data" and .type!="sighting")|.id] | length == 0' "$TMP/o5.jsonl")"
+timeout 60 "$KIZUNA" match --quiet --bundle --identity identity--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa \
+    --indicators "$I/sample.txt" --out "$TMP/b.json" "$L/eve.json"
+check_eq "bundle output with where_sighted_refs" "identity--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa" \
+    "$(jq -r '.objects[]|select(.type=="sighting")|.where_sighted_refs[0]' "$TMP/b.json" | sort -u)"
+timeout 60 "$KIZUNA" match --quiet --indicators "$I/sample.txt" --out "$TMP/b2.json" "$L/eve.json"
+check_eq "sighting ids are stable" "$(jq -r 'select(.type=="sighting")|.id' "$TMP/o5.jsonl")" \
+    "$(jq -r 'select(.type=="sighting")|.id' "$TMP/b2.json")"
+timeout 60 "$KIZUNA" match --quiet --explain --no-sightings --indicators "$I/sample.txt" "$L/eve.json" 2>"$TMP/explain.txt"
+check_eq "--explain names field and indicator" "1" "$(grep -c 'sha256 fileinfo.hash .c531b510d3fb3382d60941179ec703b4ce43e8b2f91d18dbe9ea5177dc60cee1. matched indicator--' "$TMP/explain.txt")"
+
+# Real indicator lists load.
+run "$TMP/s14.json" --indicators "$I/maltrail-emotet.txt" --indicators "$I/ipsum.txt" --indicators "$I/eset-emotet.sha256" --out /dev/null "$L/zeek-conn.log"
+check_eq "real lists load" "true" "$(jq '.indicators > 400' "$TMP/s14.json")"
+check_eq "zeek conn log reads" "0" "$(jq .bad_lines "$TMP/s14.json")"
+for f in zeek-http.log zeek-files.log zeek-smtp.log zeek-ssl.log; do
+    run "$TMP/s.json" --indicators "$I/sample.txt" --out /dev/null "$L/$f"
+    check_eq "$f reads without bad lines" "0" "$(jq .bad_lines "$TMP/s.json")"
+done
+
+timeout 10 "$KIZUNA" match --indicators "$I/sample.txt" --format nope "$L/eve.json" 2>/dev/null
+check_eq "unknown format is a usage error" "2" "$?"
+
+[ "$FAILED" -eq 0 ]
