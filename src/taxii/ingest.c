@@ -68,7 +68,7 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
     struct check_ctx cc;
     json_t *env = NULL, *objects, *o;
     size_t n, n_in = 0, idx;
-    char why[512];
+    char why[512], last_ref[KZ_STIX_ID_MAX] = "", last_slug[KZ_SLUG_MAX] = "";
     kz_err err;
 
     memset(&st, 0, sizeof(st));
@@ -131,11 +131,20 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
                       "cannot serialise the object");
             continue;
         }
-        /* Resolve created_by_ref to an organisation now, outside the write transaction. */
+        /*
+         * Resolve created_by_ref to an organisation now, outside the write transaction; an
+         * envelope usually names one creator, so the previous answer is reused.
+         */
         if (p->info.created_by_ref) {
             struct kz_org org;
-            if (kz_store_org_by_identity(hub->store, p->info.created_by_ref, &org) == KZ_OK)
+            if (strcmp(p->info.created_by_ref, last_ref) == 0) {
+                kz_cstr_copy(last_slug, p->creator, sizeof(p->creator));
+            } else if (kz_store_org_by_identity(hub->store, p->info.created_by_ref, &org) ==
+                       KZ_OK) {
                 kz_cstr_copy(org.slug, p->creator, sizeof(p->creator));
+                kz_cstr_copy(p->info.created_by_ref, last_ref, sizeof(last_ref));
+                kz_cstr_copy(org.slug, last_slug, sizeof(last_slug));
+            }
         }
         p->entry = idx;
         in[n_in].id = p->info.id;
