@@ -20,7 +20,7 @@ struct agg {
     int64_t first, last;
     uint64_t count;
     uint8_t kind;
-    const char *field;
+    char *field;    /* owned: the reader's field names die with its scanner */
     char *observed; /* owned */
 };
 
@@ -55,9 +55,12 @@ kz_match_sightings_free(struct kz_match_sightings *sg)
 {
     if (!sg)
         return;
-    for (size_t i = 0; i < sg->cap; i++)
-        if (sg->v[i].ind != UINT32_MAX)
+    for (size_t i = 0; i < sg->cap; i++) {
+        if (sg->v[i].ind != UINT32_MAX) {
             free(sg->v[i].observed);
+            free(sg->v[i].field);
+        }
+    }
     free(sg->v);
     free(sg->identity);
     free(sg);
@@ -132,7 +135,7 @@ kz_match_sightings_add(struct kz_match_sightings *sg, uint32_t ind, int64_t ts_u
     if (fresh) {
         a->first = a->last = ts_us;
         a->kind = (uint8_t)kind;
-        a->field = field;
+        a->field = field ? kz_xstrdup(field) : NULL;
         a->observed = kz_xstrndup(observed.p, observed.n);
     } else if (ts_us != INT64_MIN) {
         if (ts_us < a->first)
@@ -156,6 +159,7 @@ kz_match_sightings_merge(struct kz_match_sightings *to, const struct kz_match_si
         a = get(to, f->ind, f->window, &fresh);
         if (fresh) {
             *a = *f;
+            a->field = f->field ? kz_xstrdup(f->field) : NULL;
             a->observed = kz_xstrdup(f->observed);
             continue;
         }
