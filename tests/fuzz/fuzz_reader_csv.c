@@ -1,49 +1,8 @@
 /* Fuzz target: the csv log reader of kizuna match, fed arbitrary bytes as a log. */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "match/match.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static struct kz_match_index *ix;
-
-static void
-setup(void)
-{
-    static const char list[] = "evil.example\n192.0.2.0/24\n2001:db8::/32\n"
-                               "http://evil.example/gate.php?id=1\n"
-                               "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
-                               "bad@evil.example\n";
-    struct kz_match_load_stats st = {0};
-    ix = kz_match_index_new();
-    kz_match_index_load(ix, list, sizeof(list) - 1, 0, &st);
-    kz_match_index_finish(ix);
-}
+#include "reader_fuzz.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct kz_match_scan_opts o = {.format = KZ_FMT_CSV, .csv_map = NULL};
-    struct kz_match_scanner *s;
-    struct kz_match_sightings *sg;
-    char *copy;
-
-    if (!ix)
-        setup();
-    sg = kz_match_sightings_new(ix, &(struct kz_match_sightings_opts){.window_us = 0});
-    o.sightings = sg;
-    if (kz_match_scanner_new(ix, &o, &s) != KZ_OK)
-        return 0;
-    /* An exact-size copy, so reading one byte past the end is caught. */
-    copy = malloc(size ? size : 1);
-    if (size)
-        memcpy(copy, data, size);
-    kz_match_scanner_feed(s, copy, size, 1);
-    (void)kz_match_detect(copy, size);
-    free(copy);
-    kz_match_scanner_free(s);
-    kz_match_sightings_free(sg);
-    return 0;
+    return fuzz_reader(KZ_FMT_CSV, data, size);
 }
