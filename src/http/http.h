@@ -24,12 +24,35 @@
 #define KZ_HTTP_MAX_SEGMENTS 8
 #define KZ_HTTP_MAX_HEADERS 6
 
-/* What every handler shares: the store and the settings. */
+struct kz_hub;
+
+/* What one accepted TAXII write stored; results[i] is the outcome of objs[i]. */
+struct kz_write_event {
+    const struct kz_caller *caller;
+    const struct kz_collection *collection;
+    const struct kz_object_in *objs;
+    const struct kz_put_result *results;
+    size_t n;
+};
+
+/*
+ * A component that follows the write path (DESIGN.md: correlation, notifications): called
+ * inside the write's transaction after the objects are stored; an error undoes the whole
+ * write. Write only through the struct kz_store_tx.
+ */
+typedef kz_err (*kz_hub_write_hook)(struct kz_hub *hub, struct kz_store_tx *tx,
+                                    const struct kz_write_event *ev);
+
+#define KZ_HUB_MAX_WRITE_HOOKS 8
+
+/* What every handler shares: the store, the settings, the write hooks. */
 struct kz_hub {
     struct kz_store *store;
     struct kz_config config;
     enum kz_tlp default_tlp;
     struct kz_json_limits json_limits;
+    kz_hub_write_hook write_hooks[KZ_HUB_MAX_WRITE_HOOKS];
+    size_t n_write_hooks;
 };
 
 struct kz_http_param {

@@ -203,6 +203,30 @@ kz_store__sqlite_rollback(struct kz_sqlite *s, struct kz_sqlite_conn *c)
     pthread_mutex_unlock(&s->write_mu);
 }
 
+kz_err
+kz_store__sqlite_transaction(struct kz_store *store, kz_store_tx_fn fn, void *ctx)
+{
+    struct kz_sqlite *s = kz_sqlite_of(store);
+    struct kz_sqlite_conn *c = NULL;
+    struct kz_store_tx tx;
+    kz_err err = kz_store__sqlite_acquire(s, &c);
+
+    if (err != KZ_OK)
+        return err;
+    err = kz_store__sqlite_begin_write(s, c);
+    if (err != KZ_OK)
+        goto done;
+    tx = (struct kz_store_tx){.store = store, .backend = c};
+    err = fn(ctx, &tx);
+    if (err == KZ_OK)
+        err = kz_store__sqlite_commit(s, c);
+    else
+        kz_store__sqlite_rollback(s, c);
+done:
+    kz_store__sqlite_release(s, c);
+    return err;
+}
+
 /* Creates the directories above the database file, like mkdir -p. */
 static kz_err
 make_parent_dirs(const char *path)
@@ -355,10 +379,11 @@ const struct kz_store_ops kz_store__sqlite_ops = {
     .collection_add = kz_store__sqlite_collection_add,
     .collection_get = kz_store__sqlite_collection_get,
     .collection_list = kz_store__sqlite_collection_list,
-    .objects_put = kz_store__sqlite_objects_put,
+    .transaction = kz_store__sqlite_transaction,
+    .tx_objects_put = kz_store__sqlite_tx_objects_put,
     .objects_query = kz_store__sqlite_objects_query,
     .objects_delete = kz_store__sqlite_objects_delete,
     .objects_count = kz_store__sqlite_objects_count,
-    .status_put = kz_store__sqlite_status_put,
+    .tx_status_put = kz_store__sqlite_tx_status_put,
     .status_get = kz_store__sqlite_status_get,
 };

@@ -45,6 +45,13 @@ kz_sqlite_of(struct kz_store *s)
     return (struct kz_sqlite *)s;
 }
 
+/* The connection that holds a write transaction. */
+static inline struct kz_sqlite_conn *
+kz_sqlite_tx_conn(struct kz_store_tx *tx)
+{
+    return tx->backend;
+}
+
 /* Takes an idle connection or opens a new one; give it back with _release. */
 kz_err kz_store__sqlite_acquire(struct kz_sqlite *s, struct kz_sqlite_conn **out);
 void kz_store__sqlite_release(struct kz_sqlite *s, struct kz_sqlite_conn *c);
@@ -95,16 +102,17 @@ kz_err kz_store__sqlite_collection_get(struct kz_store *s, const char *id_or_ali
 kz_err kz_store__sqlite_collection_list(struct kz_store *s,
                                         void (*fn)(void *ctx, const struct kz_collection *c),
                                         void *ctx);
-kz_err kz_store__sqlite_objects_put(struct kz_store *s, const char *collection_id, const char *org,
-                                    const struct kz_object_in *objs, size_t n,
-                                    kz_store_check_fn check, void *check_ctx,
-                                    struct kz_put_result *results);
+kz_err kz_store__sqlite_transaction(struct kz_store *s, kz_store_tx_fn fn, void *ctx);
+kz_err kz_store__sqlite_tx_objects_put(struct kz_store_tx *tx, const char *collection_id,
+                                       const char *org, const struct kz_object_in *objs,
+                                       size_t n, kz_store_check_fn check, void *check_ctx,
+                                       struct kz_put_result *results);
 kz_err kz_store__sqlite_objects_query(struct kz_store *s, const struct kz_object_query *q,
                                       struct kz_object_page *out);
 kz_err kz_store__sqlite_objects_delete(struct kz_store *s, const struct kz_object_query *q,
                                        size_t *deleted);
 kz_err kz_store__sqlite_objects_count(struct kz_store *s, const char *collection_id, uint64_t *out);
-kz_err kz_store__sqlite_status_put(struct kz_store *s, const struct kz_status *st);
+kz_err kz_store__sqlite_tx_status_put(struct kz_store_tx *tx, const struct kz_status *st);
 kz_err kz_store__sqlite_status_get(struct kz_store *s, const char *id, struct kz_status *out);
 
 #endif

@@ -202,15 +202,14 @@ put_one(struct kz_sqlite_conn *c, int64_t coll, const char *org, const struct kz
 }
 
 kz_err
-kz_store__sqlite_objects_put(struct kz_store *store, const char *collection_id, const char *org,
-                             const struct kz_object_in *objs, size_t n, kz_store_check_fn check,
-                             void *check_ctx, struct kz_put_result *results)
+kz_store__sqlite_tx_objects_put(struct kz_store_tx *tx, const char *collection_id,
+                                const char *org, const struct kz_object_in *objs, size_t n,
+                                kz_store_check_fn check, void *check_ctx,
+                                struct kz_put_result *results)
 {
-    struct kz_sqlite *s = kz_sqlite_of(store);
-    struct kz_sqlite_conn *c = NULL;
-    struct kz_put_result *tmp = NULL;
+    struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
     sqlite3_stmt *st;
-    bool in_tx = false, found = false;
+    bool found = false;
     int64_t coll = 0, last = 0, first, next, now;
     int rc;
     kz_err err;
@@ -219,55 +218,35 @@ kz_store__sqlite_objects_put(struct kz_store *store, const char *collection_id, 
         return KZ_ERR_INVALID;
     if (n == 0)
         return KZ_OK;
-    err = kz_store__sqlite_acquire(s, &c);
-    if (err != KZ_OK)
-        return err;
-    tmp = kz_xcalloc(n, sizeof(*tmp));
-    err = kz_store__sqlite_begin_write(s, c);
-    if (err != KZ_OK)
-        goto done;
-    in_tx = true;
     err = coll_num(c, collection_id, &coll);
     if (err != KZ_OK)
-        goto done;
+        return err;
     err = kz_store__sqlite_prepare(c, SQL_CLOCK_GET, &st);
     if (err != KZ_OK)
-        goto done;
+        return err;
     err = step_int(c, st, "clock read", &found, &last);
     if (err != KZ_OK)
-        goto done;
+        return err;
     /* Writers are serialised, so taking the clock inside the transaction makes every
      * commit's date_added values larger than those of all earlier commits. */
     now = kz_time_now_us();
     first = next = now > last ? now : last + 1;
     for (size_t i = 0; i < n; i++) {
-        err = put_one(c, coll, org, &objs[i], check, check_ctx, &next, &tmp[i]);
+        err = put_one(c, coll, org, &objs[i], check, check_ctx, &next, &results[i]);
         if (err != KZ_OK)
-            goto done;
+            return err;
     }
-    if (next != first) {
-        err = kz_store__sqlite_prepare(c, SQL_CLOCK_SET, &st);
-        if (err != KZ_OK)
-            goto done;
-        sqlite3_bind_int64(st, 1, next - 1);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
-            err = kz_store__sqlite_fail(c, rc, "clock update");
-            goto done;
-        }
-    }
-    in_tx = false;
-    err = kz_store__sqlite_commit(s, c);
+    if (next == first)
+        return KZ_OK;
+    err = kz_store__sqlite_prepare(c, SQL_CLOCK_SET, &st);
     if (err != KZ_OK)
-        goto done;
-    memcpy(results, tmp, n * sizeof(*tmp));
-done:
-    if (in_tx)
-        kz_store__sqlite_rollback(s, c);
-    kz_store__sqlite_release(s, c);
-    free(tmp);
-    return err;
+        return err;
+    sqlite3_bind_int64(st, 1, next - 1);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return kz_store__sqlite_fail(c, rc, "clock update");
+    return KZ_OK;
 }
 
 /* Appends " AND <col> IN (?,?,...)" for n values; n == 0 adds nothing. */

@@ -35,45 +35,34 @@ step_done(struct kz_sqlite_conn *c, sqlite3_stmt *st, const char *what)
 }
 
 kz_err
-kz_store__sqlite_status_put(struct kz_store *store, const struct kz_status *stat)
+kz_store__sqlite_tx_status_put(struct kz_store_tx *tx, const struct kz_status *stat)
 {
-    struct kz_sqlite *s = kz_sqlite_of(store);
-    struct kz_sqlite_conn *c = NULL;
+    struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
     sqlite3_stmt *st;
-    bool in_tx = false;
     kz_err err;
 
     if (stat == NULL || stat->id[0] == '\0' || (stat->n && stat->entries == NULL))
         return KZ_ERR_INVALID;
-    err = kz_store__sqlite_acquire(s, &c);
-    if (err != KZ_OK)
-        return err;
-    err = kz_store__sqlite_begin_write(s, c);
-    if (err != KZ_OK)
-        goto done;
-    in_tx = true;
     err = kz_store__sqlite_prepare(c, SQL_STATUS_UPSERT, &st);
     if (err != KZ_OK)
-        goto done;
+        return err;
     kz_store__sqlite_bind_text(st, 1, stat->id);
     kz_store__sqlite_bind_text(st, 2, stat->collection_id);
     kz_store__sqlite_bind_text(st, 3, stat->org);
     sqlite3_bind_int64(st, 4, stat->request_us);
     err = step_done(c, st, "status put");
     if (err != KZ_OK)
-        goto done;
+        return err;
     err = kz_store__sqlite_prepare(c, SQL_ENTRIES_CLEAR, &st);
     if (err != KZ_OK)
-        goto done;
+        return err;
     kz_store__sqlite_bind_text(st, 1, stat->id);
     err = step_done(c, st, "status put");
-    if (err != KZ_OK)
-        goto done;
-    for (size_t i = 0; i < stat->n; i++) {
+    for (size_t i = 0; err == KZ_OK && i < stat->n; i++) {
         const struct kz_status_entry *e = &stat->entries[i];
         err = kz_store__sqlite_prepare(c, SQL_ENTRY_ADD, &st);
         if (err != KZ_OK)
-            goto done;
+            return err;
         kz_store__sqlite_bind_text(st, 1, stat->id);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
         sqlite3_bind_text(st, 3, e->id, (int)strnlen(e->id, sizeof(e->id)), SQLITE_STATIC);
@@ -83,15 +72,7 @@ kz_store__sqlite_status_put(struct kz_store *store, const struct kz_status *stat
         sqlite3_bind_text(st, 6, e->message, (int)strnlen(e->message, sizeof(e->message)),
                           SQLITE_STATIC);
         err = step_done(c, st, "status entry put");
-        if (err != KZ_OK)
-            goto done;
     }
-    in_tx = false;
-    err = kz_store__sqlite_commit(s, c);
-done:
-    if (in_tx)
-        kz_store__sqlite_rollback(s, c);
-    kz_store__sqlite_release(s, c);
     return err;
 }
 

@@ -138,11 +138,51 @@ kz_store_collection_list(struct kz_store *s, void (*fn)(void *ctx, const struct 
 }
 
 kz_err
+kz_store_transaction(struct kz_store *s, kz_store_tx_fn fn, void *ctx)
+{
+    return s->ops->transaction(s, fn, ctx);
+}
+
+kz_err
+kz_store_tx_objects_put(struct kz_store_tx *tx, const char *collection_id, const char *org,
+                        const struct kz_object_in *objs, size_t n, kz_store_check_fn check,
+                        void *check_ctx, struct kz_put_result *results)
+{
+    return tx->store->ops->tx_objects_put(tx, collection_id, org, objs, n, check, check_ctx,
+                                          results);
+}
+
+struct put_args {
+    const char *collection_id;
+    const char *org;
+    const struct kz_object_in *objs;
+    size_t n;
+    kz_store_check_fn check;
+    void *check_ctx;
+    struct kz_put_result *results;
+};
+
+static kz_err
+put_in_tx(void *ctx, struct kz_store_tx *tx)
+{
+    const struct put_args *a = ctx;
+
+    return kz_store_tx_objects_put(tx, a->collection_id, a->org, a->objs, a->n, a->check,
+                                   a->check_ctx, a->results);
+}
+
+kz_err
 kz_store_objects_put(struct kz_store *s, const char *collection_id, const char *org,
                      const struct kz_object_in *objs, size_t n, kz_store_check_fn check,
                      void *check_ctx, struct kz_put_result *results)
 {
-    return s->ops->objects_put(s, collection_id, org, objs, n, check, check_ctx, results);
+    struct put_args a = {collection_id, org, objs, n, check, check_ctx, results};
+
+    if (collection_id == NULL || (n > 0 && (objs == NULL || results == NULL)))
+        return KZ_ERR_INVALID;
+    if (n == 0)
+        return KZ_OK;
+    return kz_store_transaction(s, put_in_tx, &a);
 }
 
 kz_err
@@ -178,9 +218,29 @@ kz_store_objects_count(struct kz_store *s, const char *collection_id, uint64_t *
 }
 
 kz_err
+kz_store_tx_status_put(struct kz_store_tx *tx, const struct kz_status *st)
+{
+    return tx->store->ops->tx_status_put(tx, st);
+}
+
+struct status_args {
+    const struct kz_status *st;
+};
+
+static kz_err
+status_put_in_tx(void *ctx, struct kz_store_tx *tx)
+{
+    const struct status_args *a = ctx;
+
+    return kz_store_tx_status_put(tx, a->st);
+}
+
+kz_err
 kz_store_status_put(struct kz_store *s, const struct kz_status *st)
 {
-    return s->ops->status_put(s, st);
+    struct status_args a = {st};
+
+    return kz_store_transaction(s, status_put_in_tx, &a);
 }
 
 kz_err

@@ -228,9 +228,30 @@ kz_err kz_store_objects_delete(struct kz_store *s, const struct kz_object_query 
 /* Number of object versions in a collection. */
 kz_err kz_store_objects_count(struct kz_store *s, const char *collection_id, uint64_t *out);
 
+/* ---- write transactions ----
+ *
+ * The components that write beside objects (correlation, notifications, incidents) do so
+ * in the same transaction as the objects, so that a crash keeps all or none of a request.
+ * Inside fn use only functions that take the struct kz_store_tx: a function that takes the
+ * struct kz_store would wait for the write lock that fn holds.
+ */
+struct kz_store_tx; /* valid only during the callback */
+typedef kz_err (*kz_store_tx_fn)(void *ctx, struct kz_store_tx *tx);
+
+/* Runs fn in one durable write transaction: committed when fn returns KZ_OK, rolled back
+ * (and fn's error returned) otherwise. */
+kz_err kz_store_transaction(struct kz_store *s, kz_store_tx_fn fn, void *ctx);
+
+/* kz_store_objects_put inside a transaction; results[] hold only if it commits. */
+kz_err kz_store_tx_objects_put(struct kz_store_tx *tx, const char *collection_id,
+                               const char *org, const struct kz_object_in *objs, size_t n,
+                               kz_store_check_fn check, void *check_ctx,
+                               struct kz_put_result *results);
+
 /* ---- status resources ---- */
 
 kz_err kz_store_status_put(struct kz_store *s, const struct kz_status *st);
+kz_err kz_store_tx_status_put(struct kz_store_tx *tx, const struct kz_status *st);
 kz_err kz_store_status_get(struct kz_store *s, const char *id, struct kz_status *out);
 void kz_status_release(struct kz_status *st);
 

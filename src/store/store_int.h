@@ -39,21 +39,28 @@ struct kz_store_ops {
     kz_err (*collection_list)(struct kz_store *s,
                               void (*fn)(void *ctx, const struct kz_collection *c), void *ctx);
 
-    kz_err (*objects_put)(struct kz_store *s, const char *collection_id, const char *org,
-                          const struct kz_object_in *objs, size_t n, kz_store_check_fn check,
-                          void *check_ctx, struct kz_put_result *results);
+    kz_err (*transaction)(struct kz_store *s, kz_store_tx_fn fn, void *ctx);
+    kz_err (*tx_objects_put)(struct kz_store_tx *tx, const char *collection_id, const char *org,
+                             const struct kz_object_in *objs, size_t n, kz_store_check_fn check,
+                             void *check_ctx, struct kz_put_result *results);
     kz_err (*objects_query)(struct kz_store *s, const struct kz_object_query *q,
                             struct kz_object_page *out);
     kz_err (*objects_delete)(struct kz_store *s, const struct kz_object_query *q, size_t *deleted);
     kz_err (*objects_count)(struct kz_store *s, const char *collection_id, uint64_t *out);
 
-    kz_err (*status_put)(struct kz_store *s, const struct kz_status *st);
+    kz_err (*tx_status_put)(struct kz_store_tx *tx, const struct kz_status *st);
     kz_err (*status_get)(struct kz_store *s, const char *id, struct kz_status *out);
 };
 
 /* The common head of every backend's store struct. */
 struct kz_store {
     const struct kz_store_ops *ops;
+};
+
+/* A write transaction in progress: the backend's connection that holds it. */
+struct kz_store_tx {
+    struct kz_store *store;
+    void *backend;
 };
 
 /* The backends, one per file set. */

@@ -1,6 +1,7 @@
 /*
  * The one write path: a TAXII envelope is parsed, each object validated, checked against
- * the sharing rules inside the store's transaction, stored, and reported in a status.
+ * the sharing rules inside the store's transaction, stored, handed to the hub's write hooks
+ * (correlation, notifications) in the same transaction, and reported in a status.
  */
 #include "taxii/taxii_int.h"
 
@@ -55,6 +56,45 @@ set_entry(struct kz_status_entry *e, const char *id, const char *version, enum k
     snprintf(e->message, sizeof(e->message), "%s", message ? message : "");
 }
 
+/* One envelope's write: objects, the components that follow the write path, the status. */
+struct write_ctx {
+    struct kz_hub *hub;
+    struct check_ctx cc;
+    size_t n_in;
+    struct kz_put_result *results; /* results[i] for cc.in[i] */
+    struct kz_status *st;
+};
+
+static kz_err
+write_envelope(void *ctx, struct kz_store_tx *tx)
+{
+    struct write_ctx *w = ctx;
+    struct kz_write_event ev = {w->cc.caller, w->cc.coll, w->cc.in, w->results, w->n_in};
+    kz_err err = KZ_OK;
+
+    if (w->n_in)
+        err = kz_store_tx_objects_put(tx, w->cc.coll->id, w->cc.caller->org.slug, w->cc.in,
+                                      w->n_in, check_object, &w->cc, w->results);
+    if (err != KZ_OK)
+        return err;
+    for (size_t i = 0; i < w->n_in; i++) {
+        const struct pending *p = &w->cc.pending[i];
+        const struct kz_put_result *r = &w->results[i];
+        if (r->outcome == KZ_PUT_REFUSED)
+            set_entry(&w->st->entries[p->entry], p->info.id, p->info.version, KZ_STATUS_FAILURE,
+                      r->reason);
+        else
+            set_entry(&w->st->entries[p->entry], p->info.id, p->info.version, KZ_STATUS_SUCCESS,
+                      r->outcome == KZ_PUT_DUPLICATE ? "already present" : NULL);
+    }
+    for (size_t i = 0; i < w->hub->n_write_hooks; i++) {
+        err = w->hub->write_hooks[i](w->hub, tx, &ev);
+        if (err != KZ_OK)
+            return err;
+    }
+    return kz_store_tx_status_put(tx, w->st);
+}
+
 void
 kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
                       const struct kz_caller *caller, struct kz_http_response *resp)
@@ -65,13 +105,14 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
     struct pending *pending = NULL;
     struct kz_object_in *in = NULL;
     struct kz_put_result *results = NULL;
-    struct check_ctx cc;
+    struct write_ctx w;
     json_t *env = NULL, *objects, *o;
     size_t n, n_in = 0, idx;
     char why[512], last_ref[KZ_STIX_ID_MAX] = "", last_slug[KZ_SLUG_MAX] = "";
     kz_err err;
 
     memset(&st, 0, sizeof(st));
+    memset(&w, 0, sizeof(w));
     if (!kz_taxii__collection(hub, req, caller, KZ_TAXII_WRITE, &c, resp))
         return;
     if (req->n_params > 0) {
@@ -159,13 +200,15 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
         n_in++;
     }
 
-    cc.caller = caller;
-    cc.coll = &c;
-    cc.pending = pending;
-    cc.in = in;
-    err = n_in ? kz_store_objects_put(hub->store, c.id, caller->org.slug, in, n_in, check_object,
-                                      &cc, results)
-               : KZ_OK;
+    w.hub = hub;
+    w.cc.caller = caller;
+    w.cc.coll = &c;
+    w.cc.pending = pending;
+    w.cc.in = in;
+    w.n_in = n_in;
+    w.results = results;
+    w.st = &st;
+    err = kz_store_transaction(hub->store, write_envelope, &w);
     if (err != KZ_OK) {
         kz_log(KZ_LOG_ERROR, "cannot store envelope collection=%s org=%s: %s", c.alias,
                caller->org.slug, kz_err_str(err));
@@ -173,18 +216,6 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
                       "the envelope could not be stored; nothing was written");
         goto done;
     }
-    for (size_t i = 0; i < n_in; i++) {
-        struct pending *p = &pending[i];
-        const struct kz_put_result *r = &results[i];
-        if (r->outcome == KZ_PUT_REFUSED)
-            set_entry(&st.entries[p->entry], p->info.id, p->info.version, KZ_STATUS_FAILURE,
-                      r->reason);
-        else
-            set_entry(&st.entries[p->entry], p->info.id, p->info.version, KZ_STATUS_SUCCESS,
-                      r->outcome == KZ_PUT_DUPLICATE ? "already present" : NULL);
-    }
-    if (kz_store_status_put(hub->store, &st) != KZ_OK)
-        kz_log(KZ_LOG_WARN, "cannot store status id=%s", st.id);
     kz_http_json(resp, 202, KZ_MEDIA_TAXII, kz_taxii__status_json(&st));
     kz_log(KZ_LOG_INFO, "envelope collection=%s org=%s objects=%zu status=%s", c.alias,
            caller->org.slug, n, st.id);

@@ -523,6 +523,50 @@ test_put_unknown_collection(void **state)
     assert_int_equal(r.outcome, 99); /* untouched on error */
 }
 
+/* Two collections written in one transaction; fail decides whether it commits. */
+struct tx_two {
+    struct fx *f;
+    struct obj o[2];
+    struct kz_put_result r[2];
+    kz_err fail;
+};
+
+static kz_err
+tx_two_fn(void *ctx, struct kz_store_tx *tx)
+{
+    struct tx_two *t = ctx;
+    kz_err err = kz_store_tx_objects_put(tx, t->f->coll, t->f->org_a, &t->o[0].in, 1, NULL, NULL,
+                                         &t->r[0]);
+
+    if (err == KZ_OK)
+        err = kz_store_tx_objects_put(tx, t->f->coll2, t->f->org_a, &t->o[1].in, 1, NULL, NULL,
+                                      &t->r[1]);
+    return err == KZ_OK ? t->fail : err;
+}
+
+static void
+test_transaction_all_or_nothing(void **state)
+{
+    struct tx_two t = {.f = *state, .fail = KZ_ERR_INVALID};
+    uint64_t n1 = 0, n2 = 0;
+
+    obj_make(&t.o[0], "indicator", NULL, 1700000000000000, KZ_TLP_GREEN);
+    obj_make(&t.o[1], "malware", NULL, 1700000000000000, KZ_TLP_GREEN);
+    assert_int_equal(kz_store_transaction(t.f->s, tx_two_fn, &t), KZ_ERR_INVALID);
+    assert_int_equal(kz_store_objects_count(t.f->s, t.f->coll, &n1), KZ_OK);
+    assert_int_equal(kz_store_objects_count(t.f->s, t.f->coll2, &n2), KZ_OK);
+    assert_true(n1 == 0 && n2 == 0);
+
+    t.fail = KZ_OK;
+    assert_int_equal(kz_store_transaction(t.f->s, tx_two_fn, &t), KZ_OK);
+    assert_int_equal(t.r[0].outcome, KZ_PUT_ADDED);
+    assert_int_equal(t.r[1].outcome, KZ_PUT_ADDED);
+    assert_true(t.r[1].date_added_us > t.r[0].date_added_us);
+    assert_int_equal(kz_store_objects_count(t.f->s, t.f->coll, &n1), KZ_OK);
+    assert_int_equal(kz_store_objects_count(t.f->s, t.f->coll2, &n2), KZ_OK);
+    assert_true(n1 == 1 && n2 == 1);
+}
+
 static void
 test_put_origin(void **state)
 {
@@ -1148,6 +1192,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_collection_crud, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_added_duplicate_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_unknown_collection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_all_or_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_origin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_date_added_strictly_increasing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sco_without_version, setup, teardown),
