@@ -21,5 +21,13 @@ KZ_API_HANDLER(kz_api_key_revoke);
 KZ_API_HANDLER(kz_api_collections_list);
 KZ_API_HANDLER(kz_api_collections_add);
 KZ_API_HANDLER(kz_api_collection_get);
+KZ_API_HANDLER(kz_api_incidents_list);
+KZ_API_HANDLER(kz_api_incidents_create);
+KZ_API_HANDLER(kz_api_incident_get);
+KZ_API_HANDLER(kz_api_incident_update);
+KZ_API_HANDLER(kz_api_incident_timeline);
+KZ_API_HANDLER(kz_api_incident_note);
+KZ_API_HANDLER(kz_api_incident_link);
+KZ_API_HANDLER(kz_api_incident_publish);
 
 #endif

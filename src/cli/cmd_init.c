@@ -6,6 +6,7 @@
 
 #include "admin/admin.h"
 #include "cli/cli.h"
+#include "incident/incident.h"
 #include "base/banned.h"
 
 static const char usage[] =
@@ -51,6 +52,8 @@ kz_cmd_init(int argc, char **argv)
     if (!s)
         return 1;
     err = kz_admin_init(s, centre, &key, token, why, sizeof(why));
+    if (err == KZ_OK && kz_incident_ensure_extension(s) != KZ_OK)
+        fprintf(stderr, "kizuna init: cannot store the incident extension-definition\n");
     kz_store_close(s);
     if (err != KZ_OK) {
         fprintf(stderr, "kizuna init: %s\n", why[0] ? why : kz_err_str(err));

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "cli/cli.h"
 #include "http/http.h"
+#include "incident/incident.h"
 #include "base/banned.h"
 
 static void
@@ -100,6 +101,10 @@ kz_cmd_serve(int argc, char **argv)
     hub.store = kz_cli_open_store(hub.config.db);
     if (!hub.store)
         return 1;
+    hub.write_hooks[hub.n_write_hooks++] = kz_incident_write_hook;
+    /* Hubs initialised before incidents existed get the extension-definition here. */
+    if (kz_incident_ensure_extension(hub.store) != KZ_OK)
+        kz_log(KZ_LOG_WARN, "cannot store the incident extension-definition; run 'kizuna init'");
 
     /* Block the stop signals in every thread; this one waits for them. */
     sigemptyset(&set);

@@ -35,6 +35,14 @@ static const struct kz_http_route routes[] = {
     {"GET", "/api/v1/collections", kz_api_collections_list, false},
     {"POST", "/api/v1/collections", kz_api_collections_add, false},
     {"GET", "/api/v1/collections/{}", kz_api_collection_get, false},
+    {"GET", "/api/v1/incidents", kz_api_incidents_list, false},
+    {"POST", "/api/v1/incidents", kz_api_incidents_create, false},
+    {"GET", "/api/v1/incidents/{}", kz_api_incident_get, false},
+    {"POST", "/api/v1/incidents/{}", kz_api_incident_update, false},
+    {"GET", "/api/v1/incidents/{}/timeline", kz_api_incident_timeline, false},
+    {"POST", "/api/v1/incidents/{}/notes", kz_api_incident_note, false},
+    {"POST", "/api/v1/incidents/{}/links", kz_api_incident_link, false},
+    {"POST", "/api/v1/incidents/{}/publish", kz_api_incident_publish, false},
 };
 
 /* Matches path against pattern; "{}" takes one non-empty segment without '/'. */

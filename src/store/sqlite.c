@@ -386,4 +386,10 @@ const struct kz_store_ops kz_store__sqlite_ops = {
     .objects_count = kz_store__sqlite_objects_count,
     .tx_status_put = kz_store__sqlite_tx_status_put,
     .status_get = kz_store__sqlite_status_get,
+    .tx_incident_put = kz_store__sqlite_tx_incident_put,
+    .tx_incident_get = kz_store__sqlite_tx_incident_get,
+    .incident_get = kz_store__sqlite_incident_get,
+    .incident_list = kz_store__sqlite_incident_list,
+    .tx_incident_ref_put = kz_store__sqlite_tx_incident_ref_put,
+    .incident_refs = kz_store__sqlite_incident_refs,
 };

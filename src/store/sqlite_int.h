@@ -114,5 +114,18 @@ kz_err kz_store__sqlite_objects_delete(struct kz_store *s, const struct kz_objec
 kz_err kz_store__sqlite_objects_count(struct kz_store *s, const char *collection_id, uint64_t *out);
 kz_err kz_store__sqlite_tx_status_put(struct kz_store_tx *tx, const struct kz_status *st);
 kz_err kz_store__sqlite_status_get(struct kz_store *s, const char *id, struct kz_status *out);
+kz_err kz_store__sqlite_tx_incident_put(struct kz_store_tx *tx, const struct kz_incident_row *row);
+kz_err kz_store__sqlite_tx_incident_get(struct kz_store_tx *tx, const char *id,
+                                        struct kz_incident_row *out);
+kz_err kz_store__sqlite_incident_get(struct kz_store *s, const char *id,
+                                     struct kz_incident_row *out);
+kz_err kz_store__sqlite_incident_list(struct kz_store *s, const struct kz_incident_filter *f,
+                                      void (*fn)(void *ctx, const struct kz_incident_row *row),
+                                      void *ctx, bool *more);
+kz_err kz_store__sqlite_tx_incident_ref_put(struct kz_store_tx *tx,
+                                            const struct kz_incident_ref *ref);
+kz_err kz_store__sqlite_incident_refs(struct kz_store *s, const char *incident_id,
+                                      void (*fn)(void *ctx, const struct kz_incident_ref *ref),
+                                      void *ctx);
 
 #endif

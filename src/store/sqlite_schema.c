@@ -99,6 +99,27 @@ static const char *const migrations[] = {
     "UPDATE objects SET newer_tlp = coalesce((SELECT min(v.tlp) FROM objects v"
     "  WHERE v.coll = objects.coll AND v.id = objects.id AND v.version_us > objects.version_us),"
     "  99);",
+    /* incidents: the index of incident objects and the refs of their timelines. */
+    "CREATE TABLE incidents ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  collection_id TEXT NOT NULL,"
+    "  org TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  severity TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  modified_us INTEGER NOT NULL,"
+    "  version_us INTEGER NOT NULL,"
+    "  state TEXT NOT NULL"
+    ");"
+    "CREATE INDEX incidents_by_modified ON incidents(modified_us);"
+    "CREATE TABLE incident_refs ("
+    "  incident_id TEXT NOT NULL,"
+    "  object_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  collection_id TEXT NOT NULL,"
+    "  at_us INTEGER NOT NULL,"
+    "  PRIMARY KEY (incident_id, object_id)"
+    ") WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

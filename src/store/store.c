@@ -258,3 +258,53 @@ kz_status_release(struct kz_status *st)
     st->entries = NULL;
     st->n = 0;
 }
+
+void
+kz_incident_row_release(struct kz_incident_row *row)
+{
+    if (row == NULL)
+        return;
+    free(row->state);
+    row->state = NULL;
+}
+
+kz_err
+kz_store_tx_incident_put(struct kz_store_tx *tx, const struct kz_incident_row *row)
+{
+    return tx->store->ops->tx_incident_put(tx, row);
+}
+
+kz_err
+kz_store_tx_incident_get(struct kz_store_tx *tx, const char *id, struct kz_incident_row *out)
+{
+    return tx->store->ops->tx_incident_get(tx, id, out);
+}
+
+kz_err
+kz_store_incident_get(struct kz_store *s, const char *id, struct kz_incident_row *out)
+{
+    return s->ops->incident_get(s, id, out);
+}
+
+kz_err
+kz_store_incident_list(struct kz_store *s, const struct kz_incident_filter *f,
+                       void (*fn)(void *ctx, const struct kz_incident_row *row), void *ctx,
+                       bool *more)
+{
+    if (f == NULL || f->limit == 0)
+        return KZ_ERR_INVALID;
+    return s->ops->incident_list(s, f, fn, ctx, more);
+}
+
+kz_err
+kz_store_tx_incident_ref_put(struct kz_store_tx *tx, const struct kz_incident_ref *ref)
+{
+    return tx->store->ops->tx_incident_ref_put(tx, ref);
+}
+
+kz_err
+kz_store_incident_refs(struct kz_store *s, const char *incident_id,
+                       void (*fn)(void *ctx, const struct kz_incident_ref *ref), void *ctx)
+{
+    return s->ops->incident_refs(s, incident_id, fn, ctx);
+}

@@ -255,4 +255,54 @@ kz_err kz_store_tx_status_put(struct kz_store_tx *tx, const struct kz_status *st
 kz_err kz_store_status_get(struct kz_store *s, const char *id, struct kz_status *out);
 void kz_status_release(struct kz_status *st);
 
+/* ---- incidents index ----
+ *
+ * One row per incident object (src/incident): where it lives, who reported it, its
+ * status and severity, and its state as JSON; refs tie notes, links and published
+ * reports to an incident for its timeline.
+ */
+struct kz_incident_row {
+    char id[KZ_STIX_ID_MAX];
+    char collection_id[KZ_UUID_TEXT_LEN + 1];
+    char org[KZ_SLUG_MAX]; /* the reporting organisation */
+    char status[16];
+    char severity[16];
+    int64_t created_us;
+    int64_t modified_us;
+    int64_t version_us; /* the newest object version folded into the state */
+    char *state;        /* owned JSON text; release with kz_incident_row_release */
+};
+
+struct kz_incident_filter {
+    const char *status;   /* NULL: any */
+    const char *severity; /* NULL: any */
+    const char *org;      /* reporting organisation; NULL: any */
+    size_t offset;
+    size_t limit;         /* >= 1 */
+};
+
+struct kz_incident_ref {
+    char incident_id[KZ_STIX_ID_MAX];
+    char object_id[KZ_STIX_ID_MAX];
+    char kind[16];        /* note, link, report */
+    char collection_id[KZ_UUID_TEXT_LEN + 1];
+    int64_t at_us;
+};
+
+void kz_incident_row_release(struct kz_incident_row *row);
+/* Inserts or replaces the row of row->id. */
+kz_err kz_store_tx_incident_put(struct kz_store_tx *tx, const struct kz_incident_row *row);
+/* NOTFOUND when the id is not an indexed incident. */
+kz_err kz_store_tx_incident_get(struct kz_store_tx *tx, const char *id, struct kz_incident_row *out);
+kz_err kz_store_incident_get(struct kz_store *s, const char *id, struct kz_incident_row *out);
+/* Calls fn for each matching row, newest modified first; *more tells whether rows remain. */
+kz_err kz_store_incident_list(struct kz_store *s, const struct kz_incident_filter *f,
+                              void (*fn)(void *ctx, const struct kz_incident_row *row), void *ctx,
+                              bool *more);
+/* Adds a ref (a repeat of incident and object is ignored). */
+kz_err kz_store_tx_incident_ref_put(struct kz_store_tx *tx, const struct kz_incident_ref *ref);
+/* Calls fn for each ref of an incident in time order. */
+kz_err kz_store_incident_refs(struct kz_store *s, const char *incident_id,
+                              void (*fn)(void *ctx, const struct kz_incident_ref *ref), void *ctx);
+
 #endif

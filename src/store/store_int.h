@@ -50,6 +50,16 @@ struct kz_store_ops {
 
     kz_err (*tx_status_put)(struct kz_store_tx *tx, const struct kz_status *st);
     kz_err (*status_get)(struct kz_store *s, const char *id, struct kz_status *out);
+
+    kz_err (*tx_incident_put)(struct kz_store_tx *tx, const struct kz_incident_row *row);
+    kz_err (*tx_incident_get)(struct kz_store_tx *tx, const char *id, struct kz_incident_row *out);
+    kz_err (*incident_get)(struct kz_store *s, const char *id, struct kz_incident_row *out);
+    kz_err (*incident_list)(struct kz_store *s, const struct kz_incident_filter *f,
+                            void (*fn)(void *ctx, const struct kz_incident_row *row), void *ctx,
+                            bool *more);
+    kz_err (*tx_incident_ref_put)(struct kz_store_tx *tx, const struct kz_incident_ref *ref);
+    kz_err (*incident_refs)(struct kz_store *s, const char *incident_id,
+                            void (*fn)(void *ctx, const struct kz_incident_ref *ref), void *ctx);
 };
 
 /* The common head of every backend's store struct. */

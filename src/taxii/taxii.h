@@ -64,4 +64,21 @@ kz_err kz_taxii_params_parse(const struct kz_http_request *req, unsigned flags,
                              char *why, size_t whylen);
 void kz_taxii_params_release(struct kz_taxii_params *p);
 
+/* ---- objects the hub composes, written through the TAXII write path (write.c) ---- */
+struct kz_taxii_batch;
+
+/*
+ * Validates objs[0..n) (references are held) for a write by caller into coll; an object
+ * that fails validation is refused in its result. LIMIT for an empty or oversized batch.
+ */
+kz_err kz_taxii_batch_new(struct kz_hub *hub, const struct kz_caller *caller,
+                          const struct kz_collection *coll, json_t *const *objs, size_t n,
+                          struct kz_taxii_batch **out);
+/* Stores the valid objects under the sharing rules and runs the hub's write hooks, inside tx.
+ * May run again in a retried transaction. */
+kz_err kz_taxii_batch_write(struct kz_taxii_batch *b, struct kz_store_tx *tx);
+/* The outcome of object i: ADDED, DUPLICATE or REFUSED with a reason (valid after a write). */
+const struct kz_put_result *kz_taxii_batch_result(const struct kz_taxii_batch *b, size_t i);
+void kz_taxii_batch_free(struct kz_taxii_batch *b);
+
 #endif
