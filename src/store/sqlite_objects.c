@@ -610,7 +610,7 @@ kz_store__sqlite_objects_count(struct kz_store *store, const char *collection_id
     struct kz_sqlite *s = kz_sqlite_of(store);
     struct kz_sqlite_conn *c = NULL;
     sqlite3_stmt *st;
-    bool found = false;
+    bool found = false, began = false;
     int64_t coll = 0, count = 0;
     kz_err err;
 
@@ -620,7 +620,7 @@ kz_store__sqlite_objects_count(struct kz_store *store, const char *collection_id
     if (err != KZ_OK)
         return err;
     /* Both statements in one read transaction, so the collection cannot vanish between. */
-    err = kz_store__sqlite_exec(c, "BEGIN");
+    err = kz_store__sqlite_snapshot_begin(c, &began);
     if (err != KZ_OK)
         goto done;
     err = coll_num(c, collection_id, &coll);
@@ -630,7 +630,7 @@ kz_store__sqlite_objects_count(struct kz_store *store, const char *collection_id
         sqlite3_bind_int64(st, 1, coll);
         err = step_int(c, st, "objects count", &found, &count);
     }
-    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    kz_store__sqlite_snapshot_end(c, began);
     if (err == KZ_OK)
         *out = (uint64_t)count;
 done:

@@ -138,6 +138,18 @@ kz_store_collection_list(struct kz_store *s, void (*fn)(void *ctx, const struct 
 }
 
 kz_err
+kz_store_read_begin(struct kz_store *s)
+{
+    return s->ops->read_begin(s);
+}
+
+void
+kz_store_read_end(struct kz_store *s)
+{
+    s->ops->read_end(s);
+}
+
+kz_err
 kz_store_transaction(struct kz_store *s, kz_store_tx_fn fn, void *ctx)
 {
     return s->ops->transaction(s, fn, ctx);

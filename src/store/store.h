@@ -228,6 +228,16 @@ kz_err kz_store_objects_delete(struct kz_store *s, const struct kz_object_query 
 /* Number of object versions in a collection. */
 kz_err kz_store_objects_count(struct kz_store *s, const char *collection_id, uint64_t *out);
 
+/* ---- read snapshots ----
+ *
+ * Between kz_store_read_begin and kz_store_read_end, every read of the calling thread on
+ * this store sees one snapshot and shares one connection and one transaction (a request
+ * that authenticates, finds its collection and reads a page pays for one, not three).
+ * Writes are refused until the end (KZ_ERR_STORE). Calls nest.
+ */
+kz_err kz_store_read_begin(struct kz_store *s);
+void kz_store_read_end(struct kz_store *s);
+
 /* ---- write transactions ----
  *
  * The components that write beside objects (correlation, notifications, incidents) do so
