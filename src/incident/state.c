@@ -98,14 +98,14 @@ kz_incident_fold(const json_t *prev, const json_t *obj, const char *collection_i
     set_str(st, "modified", at);
     if (!prev) {
         set_str(st, "id", kz_json_str(obj, "id") ? kz_json_str(obj, "id") : "");
-        s = kz_json_str(obj, "created");
-        set_str(st, "created", s ? s : at);
+        const char *created = kz_json_str(obj, "created");
+        set_str(st, "created", created ? created : at);
         set_str(st, "reporter", who->org);
         if ((s = kz_json_str(obj, "created_by_ref")))
             set_str(st, "created_by_ref", s);
         set_str(st, "collection", collection_id);
         set_str(st, "status", "reported");
-        add_transition(st, "reported", s ? s : at, who->org, NULL);
+        add_transition(st, "reported", created ? created : at, who->org, NULL);
         /* What a member says first is its report: severity up to critical. */
         sev = KZ_SEV_MEDIUM;
         if (ext && kz_incident_severity_parse(kz_json_str(ext, "severity"), &sev) == KZ_OK &&

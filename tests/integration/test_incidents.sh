@@ -42,6 +42,7 @@ check_eq "it lives in the member's collection" org-acme "$(jbody .collection)"
 check_eq "the reporter is the affected organisation" '["acme"]' "$(jcompact .organizations)"
 check_eq "its sector comes from the reporter" '["electricity"]' "$(jcompact .sectors)"
 check_eq "one transition so far" 1 "$(jbody '.transitions | length')"
+check_eq "reported when it was created" "$(jbody .created)" "$(jbody '.transitions[0].at')"
 req GET "/taxii2/api/collections/org-acme/objects/?match%5Bid%5D=$INC" "$ACME" >/dev/null
 check_eq "the incident is a STIX object carrying the extension" reported "$(jbody ".objects[0].extensions[\"$EXT\"].status")"
 check_eq "a member cannot escalate to national" 403 "$(api POST /api/v1/incidents "$ACME" '{"name":"x","severity":"national"}')"

@@ -164,6 +164,9 @@ test_a_member_report_starts_as_reported(void **state)
     assert_string_equal(json_string_value(json_array_get(json_object_get(st, "sectors"), 0)),
                         "electricity");
     assert_int_equal(json_array_size(json_object_get(st, "transitions")), 1);
+    assert_string_equal(
+        kz_json_str(json_array_get(json_object_get(st, "transitions"), 0), "at"),
+        "2026-03-01T10:00:00.000Z");
     json_decref(obj);
     json_decref(st);
 }
