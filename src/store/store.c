@@ -209,10 +209,10 @@ kz_object_page_release(struct kz_object_page *page)
 {
     if (page == NULL)
         return;
-    for (size_t i = 0; page->rows && i < page->n; i++)
-        free(page->rows[i].json);
     free(page->rows);
+    free(page->json);
     page->rows = NULL;
+    page->json = NULL;
     page->n = 0;
     page->more = false;
 }

@@ -129,12 +129,13 @@ struct kz_object_row {
     int64_t version_us;
     int64_t date_added_us;
     enum kz_tlp tlp;
-    char *json; /* owned by the page; NULL unless with_json */
+    char *json; /* NUL-terminated, in the page's storage; NULL unless with_json */
     size_t json_len;
 };
 
 struct kz_object_page {
     struct kz_object_row *rows; /* owned; release with kz_object_page_release */
+    char *json;                 /* owned: the bytes of every row's json, one after another */
     size_t n;
     bool more; /* more rows match past this page */
 };
