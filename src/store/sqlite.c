@@ -470,4 +470,13 @@ const struct kz_store_ops kz_store__sqlite_ops = {
     .incident_list = kz_store__sqlite_incident_list,
     .tx_incident_ref_put = kz_store__sqlite_tx_incident_ref_put,
     .incident_refs = kz_store__sqlite_incident_refs,
+    .webhook_add = kz_store__sqlite_webhook_add,
+    .webhook_get = kz_store__sqlite_webhook_get,
+    .webhook_list = kz_store__sqlite_webhook_list,
+    .webhook_delete = kz_store__sqlite_webhook_delete,
+    .tx_webhooks_for = kz_store__sqlite_tx_webhooks_for,
+    .tx_delivery_add = kz_store__sqlite_tx_delivery_add,
+    .deliveries_list = kz_store__sqlite_deliveries_list,
+    .deliveries_due = kz_store__sqlite_deliveries_due,
+    .delivery_attempt = kz_store__sqlite_delivery_attempt,
 };

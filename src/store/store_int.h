@@ -62,6 +62,23 @@ struct kz_store_ops {
     kz_err (*tx_incident_ref_put)(struct kz_store_tx *tx, const struct kz_incident_ref *ref);
     kz_err (*incident_refs)(struct kz_store *s, const char *incident_id,
                             void (*fn)(void *ctx, const struct kz_incident_ref *ref), void *ctx);
+    kz_err (*webhook_add)(struct kz_store *s, const struct kz_webhook *w);
+    kz_err (*webhook_get)(struct kz_store *s, const char *id, struct kz_webhook *out);
+    kz_err (*webhook_list)(struct kz_store *s, const char *org,
+                           void (*fn)(void *ctx, const struct kz_webhook *w), void *ctx);
+    kz_err (*webhook_delete)(struct kz_store *s, const char *id, int64_t now_us);
+    kz_err (*tx_webhooks_for)(struct kz_store_tx *tx, const char *event,
+                              const char *collection_id,
+                              void (*fn)(void *ctx, const struct kz_webhook *w,
+                                         const struct kz_org *org),
+                              void *ctx);
+    kz_err (*tx_delivery_add)(struct kz_store_tx *tx, const struct kz_delivery *d,
+                              const char *data_json);
+    kz_err (*deliveries_list)(struct kz_store *s, const struct kz_delivery_query *q,
+                              kz_delivery_fn fn, void *ctx);
+    kz_err (*deliveries_due)(struct kz_store *s, int64_t now_us, size_t limit, kz_delivery_fn fn,
+                             void *ctx);
+    kz_err (*delivery_attempt)(struct kz_store *s, const struct kz_delivery_attempt *a);
 };
 
 /* The common head of every backend's store struct. */
