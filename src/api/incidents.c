@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/time.h"
 #include "incident/incident.h"
+#include "notify/notify.h"
 #include "taxii/taxii.h"
 #include "base/banned.h"
 
@@ -65,12 +66,32 @@ load(struct kz_hub *hub, const struct kz_caller *caller, const char *id,
     return false;
 }
 
-/* The incident as the API shows it. */
+static void
+append_delivery(void *ctx, const struct kz_delivery *d)
+{
+    char created[KZ_TIME_TEXT_MAX], delivered[KZ_TIME_TEXT_MAX];
+    json_t *j;
+
+    kz_time_format_us(d->created_us, created);
+    kz_time_format_us(d->delivered_us, delivered);
+    j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "id", d->id, "event", d->event, "org", d->org,
+                  "state", kz_delivery_state_name(d->state), "queued", created, "attempts",
+                  (json_int_t)d->attempts);
+    json_object_set_new(j, "delivered", d->delivered_us ? json_string(delivered) : json_null());
+    json_array_append_new(ctx, j);
+}
+
+/* The incident as the API shows it: its state, figures and who was notified when. */
 static json_t *
 render(struct kz_hub *hub, const struct kz_incident_row *row, json_t *state)
 {
-    json_t *j = json_deep_copy(state);
+    json_t *j = json_deep_copy(state), *notified = json_array();
     struct kz_collection c;
+
+    if (kz_notify_deliveries_for(hub->store, row->id, append_delivery, notified) == KZ_OK)
+        json_object_set_new(j, "notifications", notified);
+    else
+        json_decref(notified);
 
     json_object_del(j, "collection");
     json_object_set_new(j, "collection_id", json_string(row->collection_id));

@@ -13,7 +13,62 @@
 #include "base/str.h"
 #include "base/time.h"
 #include "http/http.h"
+#include "notify/notify.h"
 #include "base/banned.h"
+
+/* One event about an incident to the reporter and the affected organisations. */
+static kz_err
+emit(struct kz_store_tx *tx, const char *type, const json_t *state)
+{
+    const char *orgs[66];
+    size_t n = 0;
+    const json_t *e;
+    size_t i;
+    struct kz_notify_event ev;
+    json_t *data = json_object();
+    const char *keys[] = {"id", "name", "status", "severity", "reporter", "organizations",
+                          "sectors", "assignee", "modified"};
+    char *text;
+    kz_err err;
+
+    orgs[n++] = kz_json_str(state, "reporter");
+    json_array_foreach(json_object_get(state, "organizations"), i, e) {
+        if (n < sizeof(orgs) / sizeof(orgs[0]) && json_is_string(e) &&
+            strcmp(json_string_value(e), orgs[0]) != 0)
+            orgs[n++] = json_string_value(e);
+    }
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (json_object_get(state, keys[i]))
+            json_object_set(data, keys[i], json_object_get(state, keys[i]));
+    }
+    text = json_dumps(data, JSON_COMPACT);
+    json_decref(data);
+    if (!text)
+        return KZ_ERR_NOMEM;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = type;
+    ev.subject = kz_json_str(state, "id");
+    ev.orgs = orgs;
+    ev.n_orgs = n;
+    ev.data_json = text;
+    err = kz_notify_emit(tx, &ev);
+    free(text);
+    return err;
+}
+
+/* incident.created or incident.updated, and incident.national on escalation, at once. */
+static kz_err
+notify(struct kz_store_tx *tx, const json_t *prev, const json_t *state)
+{
+    const char *before = prev ? kz_json_str(prev, "severity") : NULL;
+    const char *now = kz_json_str(state, "severity");
+    kz_err err = emit(tx, prev ? "incident.updated" : "incident.created", state);
+
+    if (err == KZ_OK && now && strcmp(now, "national") == 0 &&
+        (!before || strcmp(before, "national") != 0))
+        err = emit(tx, "incident.national", state);
+    return err;
+}
 
 static kz_err
 index_incident(struct kz_store_tx *tx, const struct kz_write_event *ev,
@@ -58,6 +113,8 @@ index_incident(struct kz_store_tx *tx, const struct kz_write_event *ev,
     row.version_us = o->version_us;
     row.state = json_dumps(state, JSON_COMPACT);
     err = kz_store_tx_incident_put(tx, &row);
+    if (err == KZ_OK)
+        err = notify(tx, prev_state, state);
 done:
     kz_incident_row_release(&prev);
     kz_incident_row_release(&row);
