@@ -736,6 +736,20 @@ add_ref(void *ctx, const struct kz_incident_ref *ref)
     json_decref(o);
 }
 
+/* Who was notified: one entry per delivery, at the time it was queued. */
+static void
+add_notification(void *ctx, const struct kz_delivery *d)
+{
+    char delivered[KZ_TIME_TEXT_MAX];
+    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", d->id, "event", d->event, "org",
+                          d->org, "state", kz_delivery_state_name(d->state), "attempts",
+                          (json_int_t)d->attempts);
+
+    kz_time_format_us(d->delivered_us, delivered);
+    json_object_set_new(f, "delivered", d->delivered_us ? json_string(delivered) : json_null());
+    event(ctx, d->created_us, "notification", f);
+}
+
 static int
 by_time(const void *a, const void *b)
 {
@@ -803,6 +817,8 @@ KZ_API_HANDLER(kz_api_incident_timeline)
     err = add_versions(hub, &row, t.events);
     if (err == KZ_OK)
         err = kz_store_incident_refs(hub->store, row.id, add_ref, &t);
+    if (err == KZ_OK)
+        err = kz_notify_deliveries_for(hub->store, row.id, add_notification, t.events);
     if (err != KZ_OK) {
         kz_http_error(resp, false, 500, "Internal error", "cannot read the timeline");
         goto done;

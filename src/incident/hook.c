@@ -94,6 +94,9 @@ index_incident(struct kz_store_tx *tx, const struct kz_write_event *ev,
     if (have_prev && (strcmp(prev.collection_id, ev->collection->id) != 0 ||
                       prev.version_us >= o->version_us))
         goto done;
+    /* Besides the centre, only the reporter's own versions reach the index. */
+    if (have_prev && !who.triage && strcmp(prev.org, ev->caller->org.slug) != 0)
+        goto done;
     obj = json_loadb(o->json, o->json_len, 0, NULL);
     if (have_prev)
         prev_state = json_loads(prev.state, 0, NULL);

@@ -77,6 +77,19 @@ api GET "/api/v1/incidents?limit=1&next=$NEXT" "$GSOC" >/dev/null
 check_eq "the next page has the other one" null "$(jbody .next)"
 check_eq "a bad status filter is refused" 400 "$(api GET "/api/v1/incidents?status=bogus" "$GSOC")"
 
+# an incident in a shared collection: other members may write STIX there, not triage it
+check_eq "a member may report into a collection it writes" 201 "$(api POST /api/v1/incidents "$ACME" '{"name":"Shared outage","severity":"low","collection":"community"}')"
+SHARED=$(jbody .id)
+check_eq "it lives there" community "$(jbody .collection)"
+req GET "/taxii2/api/collections/community/objects/$SHARED/" "$BANK" >/dev/null
+jq -c '.objects[0] | .modified = "2030-01-01T00:00:00.000Z" | .name = "renamed by bank" | .extensions[].status = "closed"' "$TMP/body" >"$TMP/renamed.json"
+check_eq "another member pushes a version over TAXII" 202 "$(push "$BANK" community "$(cat "$TMP/renamed.json")")"
+api GET "/api/v1/incidents/$SHARED" "$ACME" >/dev/null
+check_eq "the index ignores another member's version" "Shared outage reported" "$(jbody '.name + " " + .status')"
+check_eq "and that member still gets 404" 404 "$(api GET "/api/v1/incidents/$SHARED" "$BANK")"
+check_eq "a collection the member cannot write is 403" 403 "$(api POST /api/v1/incidents "$ACME" '{"name":"x","severity":"low","collection":"public"}')"
+check_eq "a collection the member cannot see is 404" 404 "$(api POST /api/v1/incidents "$ACME" '{"name":"x","severity":"low","collection":"org-bank"}')"
+
 # the centre triages through the life cycle
 check_eq "gsoc: reported → triage" 200 "$(api POST "/api/v1/incidents/$INC" "$GSOC" '{"status":"triage"}')"
 check_eq "gsoc: → investigating, assigned, critical" 200 "$(api POST "/api/v1/incidents/$INC" "$GSOC" '{"status":"investigating","assignee":"cymat-team-1","severity":"critical"}')"
@@ -96,9 +109,11 @@ check "the 409 asks for a reason" grep -q reason "$TMP/body"
 check_eq "reopening with a reason" 200 "$(api POST "/api/v1/incidents/$INC" "$GSOC" '{"status":"investigating","reason":"second site hit"}')"
 check_eq "the reason is on the transition" "second site hit" "$(jbody '.transitions[-1].reason')"
 check_eq "every transition is kept with its time" "reported triage investigating contained recovered closed investigating" "$(jbody '[.transitions[].status] | join(" ")')"
+check_eq "the centre escalates to national" 200 "$(api POST "/api/v1/incidents/$INC" "$GSOC" '{"severity":"national"}')"
+check_eq "the incident lists who was notified" array "$(jbody '.notifications | type')"
 check_eq "the member follows its incident" investigating "$(api GET "/api/v1/incidents/$INC" "$ACME" >/dev/null; jbody .status)"
 req GET "/taxii2/api/collections/org-acme/objects/$INC/versions/" "$GSOC" >/dev/null
-check_eq "each change is a new version of the object" 7 "$(jbody '.versions | length')"
+check_eq "each change is a new version of the object" 8 "$(jbody '.versions | length')"
 
 # notes and links
 check_eq "the member adds a note" 201 "$(api POST "/api/v1/incidents/$INC/notes" "$ACME" '{"content":"HMI restored from backup"}')"
@@ -117,7 +132,7 @@ api GET "/api/v1/incidents/$INC/timeline" "$ACME" >/dev/null
 check_eq "notes from the API and TAXII are on the timeline" 3 "$(jbody '[.timeline[] | select(.kind=="note")] | length')"
 check_eq "the link is on the timeline" "indicator--$GREEN" "$(jbody '.timeline[] | select(.kind=="link") | .target_ref')"
 check_eq "transitions are on the timeline" 7 "$(jbody '[.timeline[] | select(.kind=="transition")] | length')"
-check_eq "versions are on the timeline" 7 "$(jbody '[.timeline[] | select(.kind=="version")] | length')"
+check_eq "versions are on the timeline" 8 "$(jbody '[.timeline[] | select(.kind=="version")] | length')"
 check_eq "the timeline is in time order" true "$(jbody '[.timeline[].at] as $a | $a == ($a | sort)')"
 
 # publishing the response
@@ -147,7 +162,7 @@ check_eq "the published report is on the timeline" community "$(jbody '.timeline
 
 # the command line
 "$KIZUNA" incidents list --json >"$TMP/cli.json"
-check_eq "kizuna incidents list" 2 "$(jq '.incidents | length' "$TMP/cli.json")"
+check_eq "kizuna incidents list" 3 "$(jq '.incidents | length' "$TMP/cli.json")"
 "$KIZUNA" incidents show "$INC" --json >"$TMP/cli.json"
 check_eq "kizuna incidents show" investigating "$(jq -r .status "$TMP/cli.json")"
 "$KIZUNA" incidents update "$INC" --status contained --assignee cymat-team-2 --json >"$TMP/cli.json"
