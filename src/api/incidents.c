@@ -92,7 +92,6 @@ render(struct kz_hub *hub, const struct kz_incident_row *row, json_t *state)
         json_object_set_new(j, "notifications", notified);
     else
         json_decref(notified);
-
     json_object_del(j, "collection");
     json_object_set_new(j, "collection_id", json_string(row->collection_id));
     if (kz_store_collection_get(hub->store, row->collection_id, &c) == KZ_OK)
@@ -1067,6 +1066,12 @@ KZ_API_HANDLER(kz_api_incident_publish)
         kz_http_error(resp, false, 400, "Bad request",
                       "'indicators' (1..%d ids) and 'collections' (1..%d) are required",
                       PUBLISH_MAX_OBJECTS, PUBLISH_MAX_COLLECTIONS);
+        goto done;
+    }
+    if (json_array_size(inds) > hub->config.max_envelope_objects) {
+        kz_http_error(resp, false, 413, "Request too large",
+                      "at most %llu objects are written at once on this hub",
+                      (unsigned long long)hub->config.max_envelope_objects);
         goto done;
     }
     if (!json_is_object(rep) || !opt_string(rep, "name", KZ_NAME_MAX - 1, &p.report_name, resp) ||
