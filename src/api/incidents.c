@@ -18,10 +18,10 @@
 #include "taxii/taxii.h"
 #include "base/banned.h"
 
-#define LIST_DEFAULT 50
-#define LIST_MAX 500
-#define NOTE_MAX 8192
-#define PUBLISH_MAX_OBJECTS 100
+#define LIST_DEFAULT            50
+#define LIST_MAX                500
+#define NOTE_MAX                8192
+#define PUBLISH_MAX_OBJECTS     100
 #define PUBLISH_MAX_COLLECTIONS 16
 
 static bool
@@ -106,7 +106,7 @@ render(struct kz_hub *hub, const struct kz_incident_row *row, json_t *state)
 
 struct write_job {
     struct kz_taxii_batch *batch;
-    const char *expect_id;     /* incident that must still be at expect_version */
+    const char *expect_id; /* incident that must still be at expect_version */
     int64_t expect_version;
 };
 
@@ -132,8 +132,7 @@ write_in_tx(void *ctx, struct kz_store_tx *tx)
 /* Writes one composed object as the caller into coll; answers and returns false on failure. */
 static bool
 write_one(struct kz_hub *hub, const struct kz_caller *caller, const struct kz_collection *coll,
-          json_t *obj, const char *expect_id, int64_t expect_version,
-          struct kz_http_response *resp)
+          json_t *obj, const char *expect_id, int64_t expect_version, struct kz_http_response *resp)
 {
     struct write_job job;
     const struct kz_put_result *r;
@@ -199,15 +198,15 @@ opt_slugs(const json_t *body, const char *key, json_t **out, struct kz_http_resp
         return true;
     if (!json_is_array(v) || json_array_size(v) > 64)
         goto bad;
-    json_array_foreach(kz_json_mut(v), i, e) {
+    json_array_foreach(kz_json_mut(v), i, e)
+    {
         if (!json_is_string(e) || !kz_slug_valid(json_string_value(e)))
             goto bad;
     }
     *out = json_deep_copy(v);
     return true;
 bad:
-    kz_http_error(resp, false, 400, "Bad request", "'%s' must be a list of at most 64 slugs",
-                  key);
+    kz_http_error(resp, false, 400, "Bad request", "'%s' must be a list of at most 64 slugs", key);
     return false;
 }
 
@@ -217,7 +216,8 @@ only_keys(const json_t *body, const char *const *keys, size_t n, struct kz_http_
     const char *k;
     const json_t *v;
 
-    json_object_foreach(kz_json_mut(body), k, v) {
+    json_object_foreach(kz_json_mut(body), k, v)
+    {
         bool ok = false;
         for (size_t i = 0; i < n && !ok; i++)
             ok = strcmp(k, keys[i]) == 0;
@@ -234,8 +234,8 @@ only_keys(const json_t *body, const char *const *keys, size_t n, struct kz_http_
 
 KZ_API_HANDLER(kz_api_incidents_create)
 {
-    static const char *const keys[] = {"name", "severity", "description", "alert", "collection",
-                                       "organizations", "sectors"};
+    static const char *const keys[] = {"name",       "severity",      "description", "alert",
+                                       "collection", "organizations", "sectors"};
     const char *name, *description, *severity, *alert, *coll_name;
     enum kz_incident_severity sev;
     struct kz_collection coll;
@@ -256,7 +256,8 @@ KZ_API_HANDLER(kz_api_incidents_create)
         !opt_string(body, "description", KZ_TEXT_MAX - 1, &description, resp) ||
         !opt_string(body, "alert", 300, &alert, resp) ||
         !opt_string(body, "collection", KZ_ALIAS_MAX - 1, &coll_name, resp) ||
-        !opt_slugs(body, "organizations", &orgs, resp) || !opt_slugs(body, "sectors", &sectors, resp))
+        !opt_slugs(body, "organizations", &orgs, resp) ||
+        !opt_slugs(body, "sectors", &sectors, resp))
         goto done;
     if (!name || !severity) {
         kz_http_error(resp, false, 400, "Bad request", "'name' and 'severity' are required");
@@ -323,8 +324,8 @@ done:
 
 KZ_API_HANDLER(kz_api_incident_update)
 {
-    static const char *const keys[] = {"status", "severity", "assignee", "reason",
-                                       "organizations", "sectors"};
+    static const char *const keys[] = {"status", "severity",      "assignee",
+                                       "reason", "organizations", "sectors"};
     const char *status, *severity, *assignee, *reason;
     enum kz_incident_status from = KZ_INC_REPORTED, to;
     enum kz_incident_severity sev;
@@ -350,7 +351,8 @@ KZ_API_HANDLER(kz_api_incident_update)
         !opt_string(body, "severity", 16, &severity, resp) ||
         !opt_string(body, "assignee", KZ_NAME_MAX - 1, &assignee, resp) ||
         !opt_string(body, "reason", KZ_TEXT_MAX - 1, &reason, resp) ||
-        !opt_slugs(body, "organizations", &orgs, resp) || !opt_slugs(body, "sectors", &sectors, resp))
+        !opt_slugs(body, "organizations", &orgs, resp) ||
+        !opt_slugs(body, "sectors", &sectors, resp))
         goto done;
     if (json_object_size(body) == 0 || (json_object_size(body) == 1 && reason)) {
         kz_http_error(resp, false, 400, "Bad request",
@@ -521,7 +523,8 @@ KZ_API_HANDLER(kz_api_incidents_list)
         kz_http_json(resp, 200, KZ_MEDIA_JSON,
                      json_pack("{s:o, s:s}", "incidents", l.list, "next", next));
     } else {
-        kz_http_json(resp, 200, KZ_MEDIA_JSON, json_pack("{s:o, s:n}", "incidents", l.list, "next"));
+        kz_http_json(resp, 200, KZ_MEDIA_JSON,
+                     json_pack("{s:o, s:n}", "incidents", l.list, "next"));
     }
 }
 
@@ -631,8 +634,7 @@ KZ_API_HANDLER(kz_api_incident_link)
         !opt_string(body, "target", KZ_STIX_ID_MAX - 1, &target, resp) ||
         !opt_string(body, "relationship_type", 64, &rtype, resp))
         goto done;
-    if (!target || !(sep = strstr(target, "--")) ||
-        !kz_uuid_valid(kz_str_from_cstr(sep + 2))) {
+    if (!target || !(sep = strstr(target, "--")) || !kz_uuid_valid(kz_str_from_cstr(sep + 2))) {
         kz_http_error(resp, false, 400, "Bad request", "'target' must be a STIX identifier");
         goto done;
     }
@@ -740,9 +742,9 @@ static void
 add_notification(void *ctx, const struct kz_delivery *d)
 {
     char delivered[KZ_TIME_TEXT_MAX];
-    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", d->id, "event", d->event, "org",
-                          d->org, "state", kz_delivery_state_name(d->state), "attempts",
-                          (json_int_t)d->attempts);
+    json_t *f =
+        json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", d->id, "event", d->event, "org", d->org,
+                  "state", kz_delivery_state_name(d->state), "attempts", (json_int_t)d->attempts);
 
     kz_time_format_us(d->delivered_us, delivered);
     json_object_set_new(f, "delivered", d->delivered_us ? json_string(delivered) : json_null());
@@ -808,7 +810,8 @@ KZ_API_HANDLER(kz_api_incident_timeline)
         return;
     t.hub = hub;
     t.events = json_array();
-    json_array_foreach(json_object_get(state, "transitions"), i, tr) {
+    json_array_foreach(json_object_get(state, "transitions"), i, tr)
+    {
         json_t *f = json_deep_copy(tr);
         json_object_del(f, "at");
         event(t.events, kz_incident_time(tr, "at"), "transition", f);
@@ -852,7 +855,7 @@ done:
 
 struct publish_target {
     struct kz_collection coll;
-    json_t *result;                 /* {"collection", "objects": [...]} */
+    json_t *result; /* {"collection", "objects": [...]} */
     struct kz_taxii_batch *indicators;
     struct kz_taxii_batch *report;
     json_t *report_obj;
@@ -862,16 +865,16 @@ struct publish {
     struct kz_hub *hub;
     const struct kz_caller *caller;
     const struct kz_incident_row *row;
-    json_t *state;                  /* updated with first_shared */
-    json_t **copies;                /* the indicator copies; NULL where refused before writing */
-    json_t *pre;                    /* reasons for indicators refused before writing */
+    json_t *state;   /* updated with first_shared */
+    json_t **copies; /* the indicator copies; NULL where refused before writing */
+    json_t *pre;     /* reasons for indicators refused before writing */
     size_t n_ind;
     const char *report_name, *report_description;
     enum kz_tlp tlp;
     struct publish_target *targets;
     size_t n_targets;
     int64_t now;
-    size_t published;               /* reports written */
+    size_t published; /* reports written */
 };
 
 static void
@@ -948,8 +951,7 @@ publish_in_tx(void *ctx, struct kz_store_tx *tx)
         pt->report_obj = new_object("report", p->caller, p->now, rid);
         json_object_set_new(pt->report_obj, "name", json_string(p->report_name));
         if (p->report_description)
-            json_object_set_new(pt->report_obj, "description",
-                                json_string(p->report_description));
+            json_object_set_new(pt->report_obj, "description", json_string(p->report_description));
         json_object_set(pt->report_obj, "published", json_object_get(pt->report_obj, "created"));
         json_object_set_new(pt->report_obj, "report_types", json_pack("[s]", "threat-report"));
         json_object_set_new(pt->report_obj, "object_refs", refs);
@@ -1086,7 +1088,8 @@ KZ_API_HANDLER(kz_api_incident_publish)
                       "'tlp' must be clear, green, amber, amber+strict or red");
         goto done;
     }
-    json_array_foreach(inds, i, e) {
+    json_array_foreach(inds, i, e)
+    {
         if (!json_is_string(e) || json_string_length(e) >= KZ_STIX_ID_MAX ||
             strncmp(json_string_value(e), "indicator--", 11) != 0) {
             kz_http_error(resp, false, 400, "Bad request",
@@ -1102,7 +1105,8 @@ KZ_API_HANDLER(kz_api_incident_publish)
     p.n_ind = json_array_size(inds);
     p.copies = kz_xcalloc(p.n_ind, sizeof(*p.copies));
     p.pre = json_array();
-    json_array_foreach(inds, i, e) {
+    json_array_foreach(inds, i, e)
+    {
         const char *id = json_string_value(e);
         enum kz_tlp own = KZ_TLP_CLEAR;
         json_t *o = find_indicator(hub, row.collection_id, id, &own);
@@ -1117,7 +1121,8 @@ KZ_API_HANDLER(kz_api_incident_publish)
         } else {
             /* The copy carries the chosen TLP; the write path decides where it may go. */
             json_object_del(o, "granular_markings");
-            json_object_set_new(o, "object_marking_refs", json_pack("[s]", kz_tlp_marking_id(p.tlp)));
+            json_object_set_new(o, "object_marking_refs",
+                                json_pack("[s]", kz_tlp_marking_id(p.tlp)));
             p.copies[i] = o;
             o = NULL;
         }
@@ -1126,7 +1131,8 @@ KZ_API_HANDLER(kz_api_incident_publish)
     }
     p.n_targets = json_array_size(colls);
     p.targets = kz_xcalloc(p.n_targets, sizeof(*p.targets));
-    json_array_foreach(colls, i, e) {
+    json_array_foreach(colls, i, e)
+    {
         struct publish_target *pt = &p.targets[i];
         const char *name = json_is_string(e) ? json_string_value(e) : "";
         pt->result = json_pack("{s:s, s:n}", "collection", name, "reason");

@@ -26,13 +26,14 @@ emit(struct kz_store_tx *tx, const char *type, const json_t *state)
     size_t i;
     struct kz_notify_event ev;
     json_t *data = json_object();
-    const char *keys[] = {"id", "name", "status", "severity", "reporter", "organizations",
+    const char *keys[] = {"id",      "name",     "status",  "severity", "reporter", "organizations",
                           "sectors", "assignee", "modified"};
     char *text;
     kz_err err;
 
     orgs[n++] = kz_json_str(state, "reporter");
-    json_array_foreach(json_object_get(state, "organizations"), i, e) {
+    json_array_foreach(json_object_get(state, "organizations"), i, e)
+    {
         if (n < sizeof(orgs) / sizeof(orgs[0]) && json_is_string(e) &&
             strcmp(json_string_value(e), orgs[0]) != 0)
             orgs[n++] = json_string_value(e);
@@ -91,8 +92,8 @@ index_incident(struct kz_store_tx *tx, const struct kz_write_event *ev,
         return err;
     err = KZ_OK;
     /* The index follows the incident's home collection and its newest version. */
-    if (have_prev && (strcmp(prev.collection_id, ev->collection->id) != 0 ||
-                      prev.version_us >= o->version_us))
+    if (have_prev &&
+        (strcmp(prev.collection_id, ev->collection->id) != 0 || prev.version_us >= o->version_us))
         goto done;
     /* Besides the centre, only the reporter's own versions reach the index. */
     if (have_prev && !who.triage && strcmp(prev.org, ev->caller->org.slug) != 0)
@@ -168,7 +169,8 @@ tie_refs(struct kz_store_tx *tx, const struct kz_write_event *ev, const struct k
     if (!obj)
         return KZ_OK;
     if (strcmp(o->type, "note") == 0) {
-        json_array_foreach(json_object_get(obj, "object_refs"), i, e) {
+        json_array_foreach(json_object_get(obj, "object_refs"), i, e)
+        {
             if (i >= 64 || err != KZ_OK)
                 break;
             err = tie(tx, ev, o, json_string_value(e), "note");

@@ -66,9 +66,9 @@ kz_err kz_incident_check_move(enum kz_incident_status from, enum kz_incident_sta
 
 /* Who made a version and with which rights. */
 struct kz_incident_author {
-    const char *org;       /* slug */
-    const char *sector;    /* "" when none */
-    bool triage;           /* may change status, severity and assignee (gsoc, admin) */
+    const char *org;    /* slug */
+    const char *sector; /* "" when none */
+    bool triage;        /* may change status, severity and assignee (gsoc, admin) */
 };
 
 /*

@@ -23,6 +23,7 @@ static const char *const severity_names[KZ_SEV_COUNT] = {
 #define A KZ_MOVE_ALLOWED
 #define R KZ_MOVE_NEEDS_REASON
 #define F KZ_MOVE_FORBIDDEN
+/* clang-format off */
 static const enum kz_incident_move moves[KZ_INC_STATUS_COUNT][KZ_INC_STATUS_COUNT] = {
     /*                 reported triage investigating contained recovered closed */
     /* reported */      {F,      A,     A,            F,        F,        R},
@@ -32,6 +33,7 @@ static const enum kz_incident_move moves[KZ_INC_STATUS_COUNT][KZ_INC_STATUS_COUN
     /* recovered */     {F,      F,     R,            F,        F,        A},
     /* closed */        {R,      R,     R,            F,        F,        F},
 };
+/* clang-format on */
 #undef A
 #undef R
 #undef F
@@ -81,8 +83,8 @@ kz_incident_move(enum kz_incident_status from, enum kz_incident_status to)
 }
 
 kz_err
-kz_incident_check_move(enum kz_incident_status from, enum kz_incident_status to,
-                       const char *reason, char *why, size_t whylen)
+kz_incident_check_move(enum kz_incident_status from, enum kz_incident_status to, const char *reason,
+                       char *why, size_t whylen)
 {
     switch (kz_incident_move(from, to)) {
     case KZ_MOVE_ALLOWED:

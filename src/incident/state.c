@@ -14,7 +14,7 @@
 #include "stix/stix.h"
 #include "base/banned.h"
 
-#define MAX_LIST 64        /* organisations or sectors named on one incident */
+#define MAX_LIST     64 /* organisations or sectors named on one incident */
 #define MAX_ASSIGNEE 256
 
 int64_t
@@ -37,7 +37,8 @@ slug_list(const json_t *j)
 
     if (!json_is_array(j) || json_array_size(j) > MAX_LIST)
         return NULL;
-    json_array_foreach(kz_json_mut(j), i, e) {
+    json_array_foreach(kz_json_mut(j), i, e)
+    {
         if (!json_is_string(e) || !kz_slug_valid(json_string_value(e)))
             return NULL;
     }
@@ -160,8 +161,8 @@ kz_incident_stix(const json_t *state, const char *created_by_ref, int64_t modifi
 {
     char mod[KZ_TIME_TEXT_MAX];
     json_t *o, *ext;
-    const char *keys[] = {"status", "severity", "organizations", "sectors", "assignee",
-                          "transitions", "alert"};
+    const char *keys[] = {"status",   "severity",    "organizations", "sectors",
+                          "assignee", "transitions", "alert"};
 
     kz_time_format_us(modified_us, mod);
     o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", "incident", "spec_version", "2.1", "id",
@@ -215,7 +216,8 @@ first_transition(const json_t *state, const char *const *statuses, size_t n)
     const json_t *t;
     size_t i;
 
-    json_array_foreach(json_object_get(state, "transitions"), i, t) {
+    json_array_foreach(json_object_get(state, "transitions"), i, t)
+    {
         const char *s = kz_json_str(t, "status");
         for (size_t k = 0; s && k < n; k++) {
             if (strcmp(s, statuses[k]) == 0)
@@ -242,10 +244,10 @@ kz_incident_figures(const json_t *state)
     int64_t alert = kz_incident_time(state, "alert_created");
     int64_t shared = kz_incident_time(state, "first_shared");
 
-    return json_pack("{s:o, s:o, s:o, s:o, s:o}", "report_to_containment_s",
-                     span(reported, first_transition(state, contained, 2)), "report_to_closure_s",
-                     span(reported, first_transition(state, closed, 1)), "first_sighting_to_alert_s",
-                     span(kz_incident_time(state, "first_sighting"), alert),
-                     "alert_to_first_share_s", span(alert, shared), "report_to_first_share_s",
-                     span(reported, shared));
+    return json_pack(
+        "{s:o, s:o, s:o, s:o, s:o}", "report_to_containment_s",
+        span(reported, first_transition(state, contained, 2)), "report_to_closure_s",
+        span(reported, first_transition(state, closed, 1)), "first_sighting_to_alert_s",
+        span(kz_incident_time(state, "first_sighting"), alert), "alert_to_first_share_s",
+        span(alert, shared), "report_to_first_share_s", span(reported, shared));
 }

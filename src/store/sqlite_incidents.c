@@ -11,7 +11,8 @@
 #include "base/str.h"
 #include "base/banned.h"
 
-#define ROW_COLS "id, collection_id, org, status, severity, created_us, modified_us, version_us, state"
+#define ROW_COLS                                                                                   \
+    "id, collection_id, org, status, severity, created_us, modified_us, version_us, state"
 #define SQL_PUT                                                                                    \
     "INSERT OR REPLACE INTO incidents (" ROW_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 #define SQL_GET "SELECT " ROW_COLS " FROM incidents WHERE id = ?1"

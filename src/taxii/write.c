@@ -18,13 +18,13 @@ struct kz_taxii_batch {
     struct kz_hub *hub;
     const struct kz_caller *caller;
     struct kz_collection coll;
-    size_t n;                        /* objects given */
-    struct kz_put_result *results;   /* results[i] for object i */
-    size_t *slot;                    /* object i is in[slot[i]], or SIZE_MAX when refused */
+    size_t n;                      /* objects given */
+    struct kz_put_result *results; /* results[i] for object i */
+    size_t *slot;                  /* object i is in[slot[i]], or SIZE_MAX when refused */
     struct kz_object_in *in;
-    char **json;                     /* owned serialisations, one per in[] */
-    json_t **objs;                   /* references held for the borrowed strings in in[] */
-    char (*creator)[KZ_SLUG_MAX];    /* creator[k] for in[k] */
+    char **json;                  /* owned serialisations, one per in[] */
+    json_t **objs;                /* references held for the borrowed strings in in[] */
+    char (*creator)[KZ_SLUG_MAX]; /* creator[k] for in[k] */
     size_t n_in;
 };
 
@@ -110,8 +110,8 @@ kz_taxii_batch_write(struct kz_taxii_batch *b, struct kz_store_tx *tx)
     if (b->n_in == 0)
         return KZ_OK;
     res = kz_xcalloc(b->n_in, sizeof(*res));
-    err = kz_store_tx_objects_put(tx, b->coll.id, b->caller->org.slug, b->in, b->n_in, check, b,
-                                  res);
+    err =
+        kz_store_tx_objects_put(tx, b->coll.id, b->caller->org.slug, b->in, b->n_in, check, b, res);
     if (err == KZ_OK) {
         ev.caller = b->caller;
         ev.collection = &b->coll;

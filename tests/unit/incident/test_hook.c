@@ -61,8 +61,8 @@ static kz_err
 push_in_tx(void *ctx, struct kz_store_tx *tx)
 {
     struct push *p = ctx;
-    struct kz_object_in in = {INC, "incident", "2.1", NULL, NULL, p->version_us, KZ_TLP_AMBER,
-                              p->json, strlen(p->json)};
+    struct kz_object_in in = {INC,           "incident",   "2.1",   NULL,           NULL,
+                              p->version_us, KZ_TLP_AMBER, p->json, strlen(p->json)};
     struct kz_put_result res;
     struct kz_write_event ev = {&p->caller, &p->coll, &in, &res, 1};
 
@@ -105,8 +105,9 @@ test_national_escalation_notifies_once(void **state)
     snprintf(p.caller.org.slug, sizeof(p.caller.org.slug), "gsoc");
     kz_uuid_v4(p.coll.id);
     p.json = "{\"type\":\"incident\",\"id\":\"" INC "\",\"created\":\"2026-03-01T10:00:00Z\","
-             "\"modified\":\"2026-03-01T10:00:00Z\",\"name\":\"grid down\",\"extensions\":{\""
-             KZ_INCIDENT_EXT_ID "\":{\"severity\":\"national\",\"organizations\":[\"acme\"]}}}";
+             "\"modified\":\"2026-03-01T10:00:00Z\",\"name\":\"grid "
+             "down\",\"extensions\":{\"" KZ_INCIDENT_EXT_ID
+             "\":{\"severity\":\"national\",\"organizations\":[\"acme\"]}}}";
     p.version_us = 1000;
     assert_int_equal(kz_store_transaction(s, push_in_tx, &p), KZ_OK);
     n_events = 0;
@@ -117,8 +118,9 @@ test_national_escalation_notifies_once(void **state)
 
     /* a later version: updated, and no second national alarm */
     p.json = "{\"type\":\"incident\",\"id\":\"" INC "\",\"created\":\"2026-03-01T10:00:00Z\","
-             "\"modified\":\"2026-03-01T11:00:00Z\",\"name\":\"grid down\",\"extensions\":{\""
-             KZ_INCIDENT_EXT_ID "\":{\"severity\":\"national\",\"status\":\"triage\"}}}";
+             "\"modified\":\"2026-03-01T11:00:00Z\",\"name\":\"grid "
+             "down\",\"extensions\":{\"" KZ_INCIDENT_EXT_ID
+             "\":{\"severity\":\"national\",\"status\":\"triage\"}}}";
     p.version_us = 2000;
     assert_int_equal(kz_store_transaction(s, push_in_tx, &p), KZ_OK);
     n_events = 0;

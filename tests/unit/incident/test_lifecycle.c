@@ -90,18 +90,18 @@ test_closed_reopens_only_with_reason(void **state)
     for (int to = KZ_INC_REPORTED; to <= KZ_INC_INVESTIGATING; to++)
         assert_int_equal(kz_incident_move(KZ_INC_CLOSED, to), KZ_MOVE_NEEDS_REASON);
     assert_int_equal(kz_incident_move(KZ_INC_CLOSED, KZ_INC_CONTAINED), KZ_MOVE_FORBIDDEN);
-    assert_int_equal(kz_incident_check_move(KZ_INC_CLOSED, KZ_INC_INVESTIGATING, NULL, why,
-                                            sizeof(why)),
-                     KZ_ERR_CONFLICT);
+    assert_int_equal(
+        kz_incident_check_move(KZ_INC_CLOSED, KZ_INC_INVESTIGATING, NULL, why, sizeof(why)),
+        KZ_ERR_CONFLICT);
     assert_non_null(strstr(why, "'closed'"));
     assert_non_null(strstr(why, "'investigating'"));
     assert_non_null(strstr(why, "reason"));
-    assert_int_equal(kz_incident_check_move(KZ_INC_CLOSED, KZ_INC_INVESTIGATING, "", why,
-                                            sizeof(why)),
-                     KZ_ERR_CONFLICT);
-    assert_int_equal(kz_incident_check_move(KZ_INC_CLOSED, KZ_INC_INVESTIGATING, "new site",
-                                            why, sizeof(why)),
-                     KZ_OK);
+    assert_int_equal(
+        kz_incident_check_move(KZ_INC_CLOSED, KZ_INC_INVESTIGATING, "", why, sizeof(why)),
+        KZ_ERR_CONFLICT);
+    assert_int_equal(
+        kz_incident_check_move(KZ_INC_CLOSED, KZ_INC_INVESTIGATING, "new site", why, sizeof(why)),
+        KZ_OK);
 }
 
 static void
@@ -118,11 +118,11 @@ test_forbidden_message_names_both_states(void **state)
     char why[256];
 
     (void)state;
-    assert_int_equal(kz_incident_check_move(KZ_INC_INVESTIGATING, KZ_INC_REPORTED, "why not",
-                                            why, sizeof(why)),
-                     KZ_ERR_CONFLICT);
+    assert_int_equal(
+        kz_incident_check_move(KZ_INC_INVESTIGATING, KZ_INC_REPORTED, "why not", why, sizeof(why)),
+        KZ_ERR_CONFLICT);
     assert_string_equal(why, "an incident cannot go from 'investigating' to 'reported'");
-    assert_int_equal(kz_incident_move((enum kz_incident_status)-1, KZ_INC_TRIAGE),
+    assert_int_equal(kz_incident_move((enum kz_incident_status) - 1, KZ_INC_TRIAGE),
                      KZ_MOVE_FORBIDDEN);
     assert_int_equal(kz_incident_move(KZ_INC_TRIAGE, (enum kz_incident_status)6),
                      KZ_MOVE_FORBIDDEN);
@@ -164,9 +164,8 @@ test_a_member_report_starts_as_reported(void **state)
     assert_string_equal(json_string_value(json_array_get(json_object_get(st, "sectors"), 0)),
                         "electricity");
     assert_int_equal(json_array_size(json_object_get(st, "transitions")), 1);
-    assert_string_equal(
-        kz_json_str(json_array_get(json_object_get(st, "transitions"), 0), "at"),
-        "2026-03-01T10:00:00.000Z");
+    assert_string_equal(kz_json_str(json_array_get(json_object_get(st, "transitions"), 0), "at"),
+                        "2026-03-01T10:00:00.000Z");
     json_decref(obj);
     json_decref(st);
 }
@@ -207,11 +206,11 @@ test_the_centre_moves_along_the_table_only(void **state)
 static void
 test_figures_follow_transitions(void **state)
 {
-    json_t *st = json_pack("{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]}", "created",
-                           "2026-03-01T10:00:00Z", "first_shared", "2026-03-01T10:30:00Z",
-                           "transitions", "status", "reported", "at", "2026-03-01T10:00:00Z",
-                           "status", "contained", "at", "2026-03-01T12:00:00Z", "status",
-                           "closed", "at", "2026-03-02T10:00:00Z");
+    json_t *st =
+        json_pack("{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]}", "created",
+                  "2026-03-01T10:00:00Z", "first_shared", "2026-03-01T10:30:00Z", "transitions",
+                  "status", "reported", "at", "2026-03-01T10:00:00Z", "status", "contained", "at",
+                  "2026-03-01T12:00:00Z", "status", "closed", "at", "2026-03-02T10:00:00Z");
     json_t *f = kz_incident_figures(st);
 
     (void)state;

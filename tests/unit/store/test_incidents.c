@@ -107,9 +107,8 @@ test_put_replaces_the_row(void **state)
     put(f, 1, "acme", "reported", "low", 10);
     put(f, 1, "acme", "triage", "high", 20);
     memset(&r, 0, sizeof(r));
-    assert_int_equal(kz_store_incident_get(f->s, "incident--00000000-0000-4000-8000-000000000001",
-                                           &r),
-                     KZ_OK);
+    assert_int_equal(
+        kz_store_incident_get(f->s, "incident--00000000-0000-4000-8000-000000000001", &r), KZ_OK);
     assert_string_equal(r.status, "triage");
     assert_string_equal(r.severity, "high");
     assert_int_equal(r.version_us, 20);
