@@ -322,7 +322,7 @@ static kz_err
 save_whoami(struct kz_sensor_hub *h, const char *name)
 {
     char path[4400], *t;
-    json_t *j = json_pack("{s:s, s:s, s:s}", "identity", h->identity, "name", name,
+    json_t *j = json_pack("{s:s, s:s, s:s}", "identity", h->identity, "name", name ? name : "",
                           "post_collection", h->post_collection);
     kz_err err;
 
@@ -349,7 +349,7 @@ load_whoami(struct kz_sensor_hub *h, const char *name)
     id = j ? kz_json_str(j, "identity") : NULL;
     pc = j ? kz_json_str(j, "post_collection") : NULL;
     nm = j ? kz_json_str(j, "name") : NULL;
-    if (id && pc && nm && (!name || strcmp(name, nm) == 0)) {
+    if (id && pc && nm && strcmp(name ? name : "", nm) == 0) {
         snprintf(h->identity, sizeof(h->identity), "%s", id);
         snprintf(h->post_collection, sizeof(h->post_collection), "%s", pc);
         err = KZ_OK;
@@ -387,8 +387,11 @@ kz_sensor_hub_whoami(struct kz_sensor_hub *h, const char *collection)
     snprintf(name, sizeof(name), "%s%s", collection ? "" : "org-", collection ? collection : slug);
     json_decref(j);
     err = kz_taxii_client_collection(&h->client, name, h->post_collection);
-    if (err == KZ_OK)
-        err = save_whoami(h, collection);
+    if (err == KZ_OK && save_whoami(h, collection) != KZ_OK) {
+        snprintf(h->client.error, sizeof(h->client.error), "cannot save '%.300s/whoami.json'",
+                 h->dir);
+        err = KZ_ERR_IO;
+    }
     return err;
 }
 
