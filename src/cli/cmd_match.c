@@ -726,10 +726,22 @@ follow_poll(void *ctx)
     return ix;
 }
 
+/* --follow ends on SIGINT/SIGTERM with the summary written, also during the first pull. */
+static void
+catch_stop_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static kz_err
 run_follow(struct run *r, char **logs, int nlogs)
 {
-    struct sigaction sa;
     struct kz_sensor_live *live = kz_sensor_live_new(r->ix);
     struct kz_sensor_follow_opts fo = {
         .live = live,
@@ -749,11 +761,6 @@ run_follow(struct run *r, char **logs, int nlogs)
     };
     kz_err err;
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     r->ix = NULL; /* owned by live now */
     err = kz_sensor_follow_run(&fo, &r->total);
     r->held = kz_sensor_live_acquire(live); /* the last generation, for the summary */
@@ -781,6 +788,8 @@ kz_cmd_match(int argc, char **argv)
         logs = stdin_only;
         nlogs = 1;
     }
+    if (r.o.follow)
+        catch_stop_signals();
     t0 = now_s();
     if (r.o.url && hub_start(&r) != 0)
         goto done;

@@ -183,7 +183,8 @@ swap_index(struct loop *l)
         uint32_t *map;
         /* Hand out what is new first: an indicator gone from the new index takes its
          * sightings with it. */
-        o->emit(o->ctx, l->sg);
+        if (o->emit)
+            o->emit(o->ctx, l->sg);
         sg = kz_match_sightings_new(kz_sensor_gen_index(g), &o->sightings);
         if (kz_match_sightings_count(l->sg) > 0) {
             map = map_indicators(kz_sensor_gen_index(l->gen), kz_sensor_gen_index(g), &nmap);
