@@ -139,4 +139,22 @@ check "follow: the conn sighting (after rotation) is in the output" \
     grep -q "indicator--11111111-0000-4000-8000-000000000006" "$TMP/of.jsonl"
 check "follow: the indicator pulled while running matched" \
     grep -q "indicator--11111111-0000-4000-8000-000000000007" "$TMP/of.jsonl"
+
+# --- --follow --post: sightings reach the hub while the sensor runs
+F2="$TMP/follow/conn.log"
+: >"$F2"
+timeout 120 "$KIZUNA" match --quiet --url "$HUB" --key "$SENSOR" --state "$ST" --follow --post \
+    --poll-seconds 1 --summary "$TMP/sp.json" "$F2" 2>"$TMP/sp.err" &
+MPID=$!
+org_has_7() {
+    req GET "/taxii2/api/collections/org-acme/objects/?match%5Btype%5D=sighting" "${MEMBER#*:}" >/dev/null
+    [ "$(jbody '[.objects[] | select(.sighting_of_ref=="indicator--11111111-0000-4000-8000-000000000007")] | length')" = 1 ]
+}
+cat "$L/zeek-conn.log" >>"$F2"
+for _ in $(seq 1 300); do org_has_7 && break; sleep 0.1; done
+check "follow --post: a sighting is posted while running" org_has_7
+kill -TERM "$MPID"
+wait "$MPID"
+check_eq "follow --post: SIGTERM ends it with exit 0" 0 "$?"
+check_eq "follow --post: nothing left in the spool" 0 "$(jq .spooled "$TMP/sp.json")"
 exit 0
