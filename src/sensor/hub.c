@@ -215,12 +215,14 @@ pull_one(struct kz_sensor_hub *h, const struct kz_sensor_hub_coll *c, uint64_t *
     struct kz_buf lines, path;
     char file[4400], next[256] = "", prev_next[256] = "";
     uint64_t got = 0;
+    bool fresh = false;
     kz_err err;
 
     state_path(h, c->id, file, sizeof(file));
     err = kz_sensor_state_read(file, &st, NULL);
     if (err == KZ_ERR_NOTFOUND || err == KZ_ERR_INVALID) {
         memset(&st, 0, sizeof(st));
+        fresh = true;
         err = KZ_OK;
     }
     if (err != KZ_OK) {
@@ -267,8 +269,9 @@ pull_one(struct kz_sensor_hub *h, const struct kz_sensor_hub_coll *c, uint64_t *
         if (err != KZ_OK || !next[0] || strcmp(next, prev_next) == 0)
             break;
     }
-    /* A failed page saves nothing: the next run starts again from the old cursor. */
-    if (err == KZ_OK && got > 0) {
+    /* A failed page saves nothing: the next run starts again from the old cursor. An empty
+     * collection gets its file too, so that an offline run still knows it. */
+    if (err == KZ_OK && (got > 0 || fresh)) {
         err = kz_sensor_state_append(file, &st, kz_buf_cstr(&lines), lines.n);
         if (err != KZ_OK)
             snprintf(h->client.error, sizeof(h->client.error), "cannot write the state '%.400s'",

@@ -45,7 +45,7 @@ check_eq "first run exits 0" 0 "$?"
 check_eq "first run pulls the four indicators" 4 "$(jq .pulled "$TMP/s1.json")"
 check_eq "domain, CIDR, URL and hash hits (dns 200 + eve 2)" 202 "$(jq .hit_lines "$TMP/s1.json")"
 check_eq "one sighting per indicator" 4 "$(jq -s '[.[] | select(.type=="sighting")] | length' "$TMP/o1.jsonl")"
-check "the state keeps a cursor" sh -c "head -1 '$ST'/hub-*/*.jsonl | jq -e '.added_after | length > 0'"
+check "the state keeps a cursor" sh -c "for f in '$ST'/hub-*/*.jsonl; do head -1 \"\$f\"; done | jq -s -e 'map(select(.alias == \"community\") | .added_after | length > 0) == [true]'"
 match "$TMP/s2.json" --out /dev/null "${LOGS[@]}"
 check_eq "second run pulls nothing" 0 "$(jq .pulled "$TMP/s2.json")"
 check_eq "second run still has the indicators" "4 202" "$(jq -r '"\(.indicators) \(.hit_lines)"' "$TMP/s2.json")"
@@ -81,6 +81,10 @@ check_eq "unreachable hub: exit 0" 0 "$?"
 check "unreachable hub: sightings spooled" test "$(jq .spooled "$TMP/s7.json")" -gt 0
 check_eq "unreachable hub: nothing posted" 0 "$(jq .posted "$TMP/s7.json")"
 check "the spool holds a batch" sh -c "ls '$ST/spool'/batch-*.json"
+match "$TMP/s7b.json" --collection org-acme --out /dev/null "$L/zeek-conn.log" 2>/dev/null
+check_eq "unreachable hub: a collection pulled empty is still known" "0 0" "$(jq -r '"\(.indicators) \(.hit_lines)"' "$TMP/s7b.json")"
+match "$TMP/s7c.json" --collection nope --out /dev/null "$L/zeek-conn.log" 2>"$TMP/s7c.err"
+check "unreachable hub: an unknown collection is an error" test "$?" -ne 0
 start_hub --listen "127.0.0.1:$PORT" || start_hub || exit 1
 : >"$TMP/empty.log"
 match "$TMP/s8.json" --post "$TMP/empty.log"
