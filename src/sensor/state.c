@@ -1,6 +1,6 @@
 /*
  * The pull state of one hub collection: a header line with the added_after cursor, then the
- * indicators pulled so far. One file, rewritten whole and atomically, so the cursor never
+ * indicators pulled so far (the newest version of each). One file, rewritten whole and atomically, so the cursor never
  * runs ahead of the objects it stands for.
  */
 #include "sensor/sensor.h"
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "base/time.h"
 #include "base/banned.h"
 
 #define STATE_MAX ((size_t)4 << 30)
@@ -78,17 +79,99 @@ done:
     return err;
 }
 
+struct line {
+    const char *p;
+    size_t n;
+    char *id; /* NULL: kept as it is */
+    int64_t modified;
+    size_t seq;
+    bool revoked;
+};
+
+static int
+by_id_version(const void *x, const void *y)
+{
+    const struct line *a = x, *b = y;
+    int c = strcmp(a->id, b->id);
+    if (c != 0)
+        return c;
+    if (a->modified != b->modified)
+        return a->modified < b->modified ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/*
+ * Keeps, of each id, only the newest version (by modified; the later line on a tie), and
+ * drops ids whose newest version is revoked: the loader would ignore the rest anyway, and
+ * the state does not grow with every new version. Lines keep their order.
+ */
+static kz_err
+compact(const char *p, size_t n, struct kz_buf *out)
+{
+    struct line *v = NULL, *keyed;
+    size_t len = 0, cap = 0, nk = 0;
+    const char *end = p + n;
+    kz_err err = KZ_OK;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t ln = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (ln > 0) {
+            json_t *j = json_loadb(p, ln, 0, NULL);
+            const char *id = j ? kz_json_str(j, "id") : NULL, *mod = j ? kz_json_str(j, "modified") : NULL;
+            int64_t m = INT64_MIN;
+            if (len == cap) {
+                cap = cap ? cap * 2 : 1024;
+                v = kz_xrealloc(v, cap * sizeof(*v));
+            }
+            if (mod)
+                (void)kz_time_parse(kz_str_from_cstr(mod), &m, NULL);
+            v[len] = (struct line){p, ln, id ? kz_xstrdup(id) : NULL, m, len,
+                                   j && json_is_true(json_object_get(j, "revoked"))};
+            nk += id != NULL;
+            len++;
+            json_decref(j);
+        }
+        p += ln + 1;
+    }
+    /* Ids sorted together, newest last; everything but the newest of each id is dropped. */
+    keyed = kz_xmalloc((nk + 1) * sizeof(*keyed));
+    nk = 0;
+    for (size_t i = 0; i < len; i++)
+        if (v[i].id)
+            keyed[nk++] = v[i];
+    qsort(keyed, nk, sizeof(*keyed), by_id_version);
+    for (size_t i = 0; i < nk; i++) {
+        bool newest = i + 1 == nk || strcmp(keyed[i].id, keyed[i + 1].id) != 0;
+        if (!newest || keyed[i].revoked)
+            v[keyed[i].seq].n = 0; /* v[k].seq == k: v is in line order */
+    }
+    free(keyed);
+    for (size_t i = 0; i < len && err == KZ_OK; i++) {
+        if (v[i].n == 0)
+            continue;
+        err = kz_buf_append(out, v[i].p, v[i].n);
+        if (err == KZ_OK)
+            err = kz_buf_append(out, "\n", 1);
+    }
+    for (size_t i = 0; i < len; i++)
+        free(v[i].id);
+    free(v);
+    return err;
+}
+
 kz_err
 kz_sensor_state_append(const char *path, const struct kz_sensor_state *st, const char *lines,
                        size_t n)
 {
     struct kz_sensor_state old;
-    struct kz_buf b;
+    struct kz_buf b, objs;
     json_t *h;
     char *text;
     kz_err err;
 
     kz_buf_init(&b, STATE_MAX);
+    kz_buf_init(&objs, STATE_MAX);
     h = json_pack("{s:i, s:s, s:s, s:s, s:s}", "kizuna_sensor_state", 1, "url", st->url,
                   "collection", st->collection, "alias", st->alias, "added_after",
                   st->added_after);
@@ -96,6 +179,7 @@ kz_sensor_state_append(const char *path, const struct kz_sensor_state *st, const
     json_decref(h);
     if (!text) {
         kz_buf_release(&b);
+        kz_buf_release(&objs);
         return KZ_ERR_NOMEM;
     }
     err = kz_buf_append_cstr(&b, text);
@@ -103,16 +187,19 @@ kz_sensor_state_append(const char *path, const struct kz_sensor_state *st, const
     if (err == KZ_OK)
         err = kz_buf_append(&b, "\n", 1);
     if (err == KZ_OK) {
-        err = kz_sensor_state_read(path, &old, &b);
+        err = kz_sensor_state_read(path, &old, &objs);
         if (err == KZ_ERR_NOTFOUND)
             err = KZ_OK;
     }
-    if (err == KZ_OK && b.n > 0 && kz_buf_cstr(&b)[b.n - 1] != '\n')
-        err = kz_buf_append(&b, "\n", 1);
+    if (err == KZ_OK && objs.n > 0 && kz_buf_cstr(&objs)[objs.n - 1] != '\n')
+        err = kz_buf_append(&objs, "\n", 1);
     if (err == KZ_OK && n > 0)
-        err = kz_buf_append(&b, lines, n);
+        err = kz_buf_append(&objs, lines, n);
+    if (err == KZ_OK)
+        err = compact(kz_buf_cstr(&objs), objs.n, &b);
     if (err == KZ_OK)
         err = kz_sensor_write_atomic(path, kz_buf_cstr(&b), b.n);
+    kz_buf_release(&objs);
     kz_buf_release(&b);
     return err;
 }

@@ -99,6 +99,37 @@ test_state_append_keeps_old_objects_and_new_cursor(void **state)
 }
 
 static void
+test_state_keeps_newest_version_only(void **state)
+{
+    struct kz_sensor_state st = {0}, got;
+    struct kz_buf objs;
+    char path[512];
+    static const char first[] =
+        "{\"id\":\"indicator--a\",\"modified\":\"2026-01-01T00:00:00Z\",\"v\":1}\n"
+        "{\"id\":\"indicator--b\",\"modified\":\"2026-01-01T00:00:00Z\"}\n"
+        "{\"id\":\"indicator--c\",\"modified\":\"2026-01-01T00:00:00.5Z\"}\n"
+        "not json\n";
+    static const char second[] =
+        "{\"id\":\"indicator--a\",\"modified\":\"2026-01-02T00:00:00Z\",\"v\":2}\n"
+        "{\"id\":\"indicator--b\",\"modified\":\"2026-01-02T00:00:00Z\",\"revoked\":true}\n"
+        "{\"id\":\"indicator--c\",\"modified\":\"2026-01-01T00:00:00.25Z\",\"old\":1}\n";
+    (void)state;
+
+    snprintf(path, sizeof(path), "%s/versions.jsonl", tmpdir);
+    assert_int_equal(kz_sensor_state_append(path, &st, first, strlen(first)), KZ_OK);
+    assert_int_equal(kz_sensor_state_append(path, &st, second, strlen(second)), KZ_OK);
+    kz_buf_init(&objs, 1 << 20);
+    assert_int_equal(kz_sensor_state_read(path, &got, &objs), KZ_OK);
+    /* a: the newer version; b: revoked, gone; c: the older copy that came later is dropped
+     * (fractions compared as times, not text); the line that is not JSON stays. */
+    assert_string_equal(kz_buf_cstr(&objs),
+                        "{\"id\":\"indicator--c\",\"modified\":\"2026-01-01T00:00:00.5Z\"}\n"
+                        "not json\n"
+                        "{\"id\":\"indicator--a\",\"modified\":\"2026-01-02T00:00:00Z\",\"v\":2}\n");
+    kz_buf_release(&objs);
+}
+
+static void
 test_state_foreign_file_is_invalid(void **state)
 {
     struct kz_sensor_state st;
@@ -391,6 +422,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_state_missing_is_notfound),
         cmocka_unit_test(test_state_append_keeps_old_objects_and_new_cursor),
+        cmocka_unit_test(test_state_keeps_newest_version_only),
         cmocka_unit_test(test_state_foreign_file_is_invalid),
         cmocka_unit_test(test_state_hub_dir_ignores_trailing_slash),
         cmocka_unit_test(test_spool_batches_keep_sightings_whole),
