@@ -320,6 +320,63 @@ done:
     json_decref(sectors);
 }
 
+/* The last version of an object in a collection, parsed; NULL when absent. */
+static json_t *
+fetch(struct kz_hub *hub, const char *collection_id, const char *id, enum kz_tlp *tlp)
+{
+    struct kz_object_query q;
+    struct kz_object_page page;
+    const char *ids[1] = {id};
+    json_t *o = NULL;
+
+    memset(&q, 0, sizeof(q));
+    q.collection_id = collection_id;
+    q.added_after_us = -1;
+    q.limit = 1;
+    q.ids = ids;
+    q.n_ids = 1;
+    q.version_match = KZ_VERSION_LAST;
+    q.max_tlp = KZ_TLP_RED;
+    q.with_json = true;
+    if (kz_store_objects_query(hub->store, &q, &page) != KZ_OK)
+        return NULL;
+    if (page.n == 1) {
+        o = json_loadb(page.rows[0].json, page.rows[0].json_len, 0, NULL);
+        if (tlp)
+            *tlp = page.rows[0].tlp;
+    }
+    kz_object_page_release(&page);
+    return o;
+}
+
+/*
+ * The next version of the stored object: what its author put in stays (labels, external
+ * references...), with the new modified time and the kizuna extension of the new state.
+ */
+static json_t *
+next_version(struct kz_hub *hub, const struct kz_incident_row *row, const json_t *draft,
+             const char *created_by_ref, int64_t modified_us, const char *reason)
+{
+    json_t *fresh = kz_incident_stix(draft, created_by_ref, modified_us, reason);
+    json_t *stored = fetch(hub, row->collection_id, row->id, NULL);
+    json_t *exts;
+
+    if (!fresh || !stored || !json_is_object(stored)) {
+        json_decref(stored);
+        return fresh;
+    }
+    json_object_set(stored, "modified", json_object_get(fresh, "modified"));
+    exts = json_object_get(stored, "extensions");
+    if (!json_is_object(exts)) {
+        exts = json_object();
+        json_object_set_new(stored, "extensions", exts);
+    }
+    json_object_set(exts, KZ_INCIDENT_EXT_ID,
+                    json_object_get(json_object_get(fresh, "extensions"), KZ_INCIDENT_EXT_ID));
+    json_decref(fresh);
+    return stored;
+}
+
 /* ---- POST /api/v1/incidents/{id} ---- */
 
 KZ_API_HANDLER(kz_api_incident_update)
@@ -403,7 +460,7 @@ KZ_API_HANDLER(kz_api_incident_update)
     /* Versions must grow even when two changes fall in the same microsecond. */
     if (now <= row.version_us)
         now = row.version_us + 1;
-    obj = kz_incident_stix(draft, kz_json_str(state, "created_by_ref"), now, reason);
+    obj = next_version(hub, &row, draft, kz_json_str(state, "created_by_ref"), now, reason);
     if (!write_one(hub, caller, &coll, obj, row.id, row.version_us, resp))
         goto done;
     if (!load(hub, caller, row.id, &after, &state_after, resp))
@@ -664,35 +721,6 @@ done:
 }
 
 /* ---- timeline ---- */
-
-/* The last version of an object in a collection, parsed; NULL when absent. */
-static json_t *
-fetch(struct kz_hub *hub, const char *collection_id, const char *id, enum kz_tlp *tlp)
-{
-    struct kz_object_query q;
-    struct kz_object_page page;
-    const char *ids[1] = {id};
-    json_t *o = NULL;
-
-    memset(&q, 0, sizeof(q));
-    q.collection_id = collection_id;
-    q.added_after_us = -1;
-    q.limit = 1;
-    q.ids = ids;
-    q.n_ids = 1;
-    q.version_match = KZ_VERSION_LAST;
-    q.max_tlp = KZ_TLP_RED;
-    q.with_json = true;
-    if (kz_store_objects_query(hub->store, &q, &page) != KZ_OK)
-        return NULL;
-    if (page.n == 1) {
-        o = json_loadb(page.rows[0].json, page.rows[0].json_len, 0, NULL);
-        if (tlp)
-            *tlp = page.rows[0].tlp;
-    }
-    kz_object_page_release(&page);
-    return o;
-}
 
 struct timeline {
     struct kz_hub *hub;

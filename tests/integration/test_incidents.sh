@@ -61,7 +61,7 @@ check_eq "another member lists none" 0 "$(jbody '.incidents | length')"
 
 # a member pushes an incident over TAXII; whatever status it claims, it starts as reported
 PUSHED=incident--$(uuid)
-OBJ='{"type":"incident","spec_version":"2.1","id":"'$PUSHED'","created":"2026-03-01T10:00:00.000Z","modified":"2026-03-01T10:00:00.000Z","name":"Phishing wave","created_by_ref":"'$ACME_ID'","extensions":{"'$EXT'":{"extension_type":"property-extension","status":"closed","severity":"medium"}}}'
+OBJ='{"type":"incident","spec_version":"2.1","id":"'$PUSHED'","created":"2026-03-01T10:00:00.000Z","modified":"2026-03-01T10:00:00.000Z","name":"Phishing wave","labels":["phishing"],"created_by_ref":"'$ACME_ID'","extensions":{"'$EXT'":{"extension_type":"property-extension","status":"closed","severity":"medium"}}}'
 check_eq "a member pushes an incident over TAXII" 202 "$(push "$ACME" org-acme "$OBJ")"
 check_eq "the push is accepted" 1 "$(jbody .success_count)"
 check_eq "the pushed incident is indexed as reported" reported "$(api GET "/api/v1/incidents/$PUSHED" "$ACME" >/dev/null; jbody .status)"
@@ -75,6 +75,9 @@ check_eq "pages of one" 1 "$(jbody '.incidents | length')"
 NEXT=$(jbody .next)
 api GET "/api/v1/incidents?limit=1&next=$NEXT" "$GSOC" >/dev/null
 check_eq "the next page has the other one" null "$(jbody .next)"
+check_eq "the centre triages the pushed incident" 200 "$(api POST "/api/v1/incidents/$PUSHED" "$GSOC" '{"status":"triage"}')"
+req GET "/taxii2/api/collections/org-acme/objects/$PUSHED/" "$ACME" >/dev/null
+check_eq "its next version keeps what the member wrote" "phishing triage $ACME_ID" "$(jbody '.objects[0] | .labels[0] + " " + .extensions["'$EXT'"].status + " " + .created_by_ref')"
 check_eq "a bad status filter is refused" 400 "$(api GET "/api/v1/incidents?status=bogus" "$GSOC")"
 
 # an incident in a shared collection: other members may write STIX there, not triage it
