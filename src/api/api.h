@@ -21,5 +21,10 @@ KZ_API_HANDLER(kz_api_key_revoke);
 KZ_API_HANDLER(kz_api_collections_list);
 KZ_API_HANDLER(kz_api_collections_add);
 KZ_API_HANDLER(kz_api_collection_get);
+KZ_API_HANDLER(kz_api_webhooks_list);
+KZ_API_HANDLER(kz_api_webhooks_add);
+KZ_API_HANDLER(kz_api_webhook_get);
+KZ_API_HANDLER(kz_api_webhook_delete);
+KZ_API_HANDLER(kz_api_webhook_deliveries);
 
 #endif

@@ -1,4 +1,5 @@
 /* kizuna serve: the hub over HTTP until SIGTERM or SIGINT. */
+#include <curl/curl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include "base/log.h"
 #include "cli/cli.h"
 #include "http/http.h"
+#include "notify/notify.h"
 #include "base/banned.h"
 
 static void
@@ -76,6 +78,8 @@ kz_cmd_serve(int argc, char **argv)
 {
     struct kz_hub hub;
     struct kz_http_server *srv = NULL;
+    struct kz_notify_worker *notifier = NULL;
+    struct kz_notify_settings ns;
     sigset_t set;
     char why[512];
     int sig, rc;
@@ -108,9 +112,29 @@ kz_cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    hub.write_hooks[hub.n_write_hooks++] = kz_notify_write_hook;
+
+    /* Webhook deliveries run in their own thread, outside request handling. */
+    ns = (struct kz_notify_settings){
+        .attempts = (unsigned)hub.config.webhook_attempts,
+        .backoff_ms = hub.config.webhook_backoff_ms,
+        .backoff_max_ms = hub.config.webhook_backoff_max_ms,
+        .timeout_ms = hub.config.webhook_timeout_ms,
+        .connect_timeout_ms = hub.config.webhook_connect_timeout_ms,
+        .parallel = (unsigned)hub.config.webhook_parallel,
+        .poll_ms = hub.config.webhook_poll_ms,
+    };
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    err = kz_notify_worker_start(hub.store, &ns, &notifier);
+    if (err != KZ_OK) {
+        fprintf(stderr, "kizuna serve: cannot start the webhook worker: %s\n", kz_err_str(err));
+        kz_store_close(hub.store);
+        return 1;
+    }
     err = kz_http_server_start(&hub, &srv, why, sizeof(why));
     if (err != KZ_OK) {
         fprintf(stderr, "kizuna serve: %s\n", why);
+        kz_notify_worker_stop(notifier);
         kz_store_close(hub.store);
         return 1;
     }
@@ -122,6 +146,7 @@ kz_cmd_serve(int argc, char **argv)
     sigwait(&set, &sig);
     kz_log(KZ_LOG_INFO, "stopping on signal %d", sig);
     kz_http_server_stop(srv);
+    kz_notify_worker_stop(notifier);
     kz_store_close(hub.store);
     kz_log(KZ_LOG_INFO, "stopped");
     return 0;

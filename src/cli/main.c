@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"get", kz_cmd_get, "read objects from a TAXII 2.1 collection"},
     {"pattern", kz_cmd_pattern, "check STIX patterns"},
     {"match", kz_cmd_match, "find indicators in logs and report sightings"},
+    {"webhook", kz_cmd_webhook, "add, list and remove webhook subscriptions; delivery logs"},
 };
 
 static void

@@ -35,6 +35,11 @@ static const struct kz_http_route routes[] = {
     {"GET", "/api/v1/collections", kz_api_collections_list, false},
     {"POST", "/api/v1/collections", kz_api_collections_add, false},
     {"GET", "/api/v1/collections/{}", kz_api_collection_get, false},
+    {"GET", "/api/v1/webhooks", kz_api_webhooks_list, false},
+    {"POST", "/api/v1/webhooks", kz_api_webhooks_add, false},
+    {"GET", "/api/v1/webhooks/{}", kz_api_webhook_get, false},
+    {"DELETE", "/api/v1/webhooks/{}", kz_api_webhook_delete, false},
+    {"GET", "/api/v1/webhooks/{}/deliveries", kz_api_webhook_deliveries, false},
 };
 
 /* Matches path against pattern; "{}" takes one non-empty segment without '/'. */
