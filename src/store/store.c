@@ -138,6 +138,18 @@ kz_store_collection_list(struct kz_store *s, void (*fn)(void *ctx, const struct 
 }
 
 kz_err
+kz_store_read_begin(struct kz_store *s)
+{
+    return s->ops->read_begin(s);
+}
+
+void
+kz_store_read_end(struct kz_store *s)
+{
+    s->ops->read_end(s);
+}
+
+kz_err
 kz_store_transaction(struct kz_store *s, kz_store_tx_fn fn, void *ctx)
 {
     return s->ops->transaction(s, fn, ctx);
@@ -197,10 +209,10 @@ kz_object_page_release(struct kz_object_page *page)
 {
     if (page == NULL)
         return;
-    for (size_t i = 0; page->rows && i < page->n; i++)
-        free(page->rows[i].json);
     free(page->rows);
+    free(page->json);
     page->rows = NULL;
+    page->json = NULL;
     page->n = 0;
     page->more = false;
 }

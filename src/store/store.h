@@ -129,12 +129,13 @@ struct kz_object_row {
     int64_t version_us;
     int64_t date_added_us;
     enum kz_tlp tlp;
-    char *json; /* owned by the page; NULL unless with_json */
+    char *json; /* NUL-terminated, in the page's storage; NULL unless with_json */
     size_t json_len;
 };
 
 struct kz_object_page {
     struct kz_object_row *rows; /* owned; release with kz_object_page_release */
+    char *json;                 /* owned: the bytes of every row's json, one after another */
     size_t n;
     bool more; /* more rows match past this page */
 };
@@ -227,6 +228,16 @@ kz_err kz_store_objects_delete(struct kz_store *s, const struct kz_object_query 
 
 /* Number of object versions in a collection. */
 kz_err kz_store_objects_count(struct kz_store *s, const char *collection_id, uint64_t *out);
+
+/* ---- read snapshots ----
+ *
+ * Between kz_store_read_begin and kz_store_read_end, every read of the calling thread on
+ * this store sees one snapshot and shares one connection and one transaction (a request
+ * that authenticates, finds its collection and reads a page pays for one, not three).
+ * Writes are refused until the end (KZ_ERR_STORE). Calls nest.
+ */
+kz_err kz_store_read_begin(struct kz_store *s);
+void kz_store_read_end(struct kz_store *s);
 
 /* ---- write transactions ----
  *

@@ -40,6 +40,8 @@ struct kz_store_ops {
                               void (*fn)(void *ctx, const struct kz_collection *c), void *ctx);
 
     kz_err (*transaction)(struct kz_store *s, kz_store_tx_fn fn, void *ctx);
+    kz_err (*read_begin)(struct kz_store *s);
+    void (*read_end)(struct kz_store *s);
     kz_err (*tx_objects_put)(struct kz_store_tx *tx, const char *collection_id, const char *org,
                              const struct kz_object_in *objs, size_t n, kz_store_check_fn check,
                              void *check_ctx, struct kz_put_result *results);
