@@ -216,6 +216,22 @@ check_eq "it is the queued object" "indicator--$ID3" "$(jq -r '.body | fromjson 
 check_eq "signed" true "$(head -1 "$TMP/r3.jsonl" | jq -r .sig_ok)"
 check "the log says delivered" wait_for state_is "$ACME" r3 delivered
 
+# ---- kill -9 while a request is in flight: sent again after the restart ----
+stop_hub
+start_hub "${HUB_FLAGS[@]}" --webhook-timeout-ms 20000 || exit 1
+receiver r4 --sleep 3 || exit 1
+check_eq "subscribe a receiver that answers slowly" 201 "$(subscribe "$ACME" r4 "http://127.0.0.1:$RPORT/r4" '["object.added"]' community)"
+check_eq "post for the slow receiver" 202 "$(post_indicator "$ACME" community "$(uuid)")"
+check "the request is in flight" wait_for test -s "$TMP/r4.jsonl.started"
+kill -9 "$HUB_PID"
+wait "$HUB_PID" 2>/dev/null
+HUB_PID=""
+start_hub "${HUB_FLAGS[@]}" --webhook-timeout-ms 20000 || exit 1
+check "after the restart it is delivered" wait_for state_is "$ACME" r4 delivered
+check_eq "the receiver saw it twice" 2 "$(lines r4)"
+check_eq "with the same delivery id" 1 "$(jq -r '.headers["kizuna-delivery"]' "$TMP/r4.jsonl" | sort -u | wc -l | tr -d ' ')"
+check_eq "one attempt recorded: the first never finished" 1 "$(log_field "$ACME" r4 .attempts)"
+
 # ---- the command line ----
 "$KIZUNA" webhook add --org bank --url http://127.0.0.1:9/cli --event alert.created --event incident.updated --json >"$TMP/cli.json"
 CLI_ID=$(jq -r .id "$TMP/cli.json")
