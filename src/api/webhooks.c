@@ -13,88 +13,26 @@
 #define DELIVERIES_DEFAULT 100
 #define DELIVERIES_MAX 1000
 
-/* Fills w's events from a JSON array of strings. */
-static bool
-events_from_json(const json_t *a, struct kz_webhook *w, char *why, size_t whylen)
-{
-    const json_t *e;
-    size_t i, n = 0;
-
-    if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 16) {
-        snprintf(why, whylen, "'events' must be a non-empty array of event types");
-        return false;
-    }
-    w->events[0] = '\0';
-    json_array_foreach(a, i, e) {
-        const char *s = json_string_value(e);
-        int k;
-        if (!s || !kz_notify_event_valid(s)) {
-            snprintf(why, whylen,
-                     "unknown event %s%.40s%s (alert.created, alert.updated, incident.created, "
-                     "incident.updated, incident.national, object.added)",
-                     s ? "'" : "", s ? s : "(not a string)", s ? "'" : "");
-            return false;
-        }
-        k = snprintf(w->events + n, sizeof(w->events) - n, "%s%s", n ? " " : "", s);
-        if (k < 0 || (size_t)k >= sizeof(w->events) - n) {
-            snprintf(why, whylen, "'events' is too long");
-            return false;
-        }
-        n += (size_t)k;
-    }
-    return true;
-}
-
 /* Reads the POST body into w; answers the error and returns false when it cannot. */
 static bool
 subscription_from_json(struct kz_hub *hub, const struct kz_caller *caller, const json_t *body,
                        struct kz_webhook *w, struct kz_http_response *resp)
 {
-    static const char *const known[] = {"url", "events", "collection", "national", NULL};
-    const json_t *url = json_object_get(body, "url"), *coll = json_object_get(body, "collection"),
-                 *national = json_object_get(body, "national");
+    const char *coll = NULL;
     char why[512] = "";
-    const char *key;
-    const json_t *v;
 
-    if (!json_is_object(body)) {
-        kz_http_error(resp, false, 400, "Bad request", "the body must be a JSON object");
-        return false;
-    }
-    json_object_foreach(kz_json_mut(body), key, v) {
-        size_t i;
-        for (i = 0; known[i] && strcmp(known[i], key) != 0; i++)
-            ;
-        if (!known[i]) {
-            kz_http_error(resp, false, 400, "Bad request", "unknown field '%.64s'", key);
-            return false;
-        }
-    }
-    memset(w, 0, sizeof(*w));
-    if (!json_is_string(url) ||
-        kz_cstr_copy(json_string_value(url), w->url, sizeof(w->url)) != KZ_OK) {
-        kz_http_error(resp, false, 400, "Bad request",
-                      "'url' is required: a string of at most %d bytes", KZ_NOTIFY_URL_MAX);
-        return false;
-    }
-    if (!events_from_json(json_object_get(body, "events"), w, why, sizeof(why))) {
+    if (kz_notify_request_parse(body, w, &coll, why, sizeof(why)) != KZ_OK) {
         kz_http_error(resp, false, 400, "Bad request", "%s", why);
         return false;
     }
-    if (national && !json_is_boolean(national)) {
-        kz_http_error(resp, false, 400, "Bad request", "'national' must be true or false");
-        return false;
-    }
-    w->national = json_is_true(national);
     if (w->national && caller->role != KZ_ROLE_ADMIN && caller->role != KZ_ROLE_GSOC) {
         kz_http_error(resp, false, 403, "Forbidden",
                       "only an admin or gsoc key subscribes national-level contacts");
         return false;
     }
-    if (coll && !json_is_null(coll)) {
+    if (coll) {
         struct kz_collection c;
-        if (!json_is_string(coll) ||
-            kz_store_collection_get(hub->store, json_string_value(coll), &c) != KZ_OK ||
+        if (kz_store_collection_get(hub->store, coll, &c) != KZ_OK ||
             !(caller->role == KZ_ROLE_ADMIN || kz_policy_can_read(caller, &c))) {
             kz_http_error(resp, false, 400, "Bad request",
                           "'collection' must name a collection you may read (id or alias)");

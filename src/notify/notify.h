@@ -61,6 +61,15 @@ kz_err kz_notify_url_check(const char *url, char *why, size_t whylen);
  */
 kz_err kz_notify_subscribe(struct kz_store *s, struct kz_webhook *w, char *why, size_t whylen);
 
+/*
+ * Reads a subscription request {"url", "events": [...], "collection"?, "national"?} into
+ * w (url, events, national) and *collection (borrowed from j; NULL when absent); checks
+ * types, unknown fields, the URL and the event names. The rules that need the store or
+ * the caller are kz_notify_subscribe's and the API's.
+ */
+kz_err kz_notify_request_parse(const json_t *j, struct kz_webhook *w, const char **collection,
+                               char *why, size_t whylen);
+
 /* JSON forms for the API and the command line; the secret only when with_secret. */
 json_t *kz_notify_webhook_json(const struct kz_webhook *w, bool with_secret);
 json_t *kz_notify_delivery_json(const struct kz_delivery *d, const struct kz_delivery_extra *x);

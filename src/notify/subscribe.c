@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/id.h"
+#include "base/json.h"
 #include "base/time.h"
 #include "base/banned.h"
 
@@ -138,6 +139,78 @@ kz_notify_subscribe(struct kz_store *s, struct kz_webhook *w, char *why, size_t 
     else if (err != KZ_OK)
         snprintf(why, whylen, "cannot store the subscription: %s", kz_err_str(err));
     return err;
+}
+
+kz_err
+kz_notify_request_parse(const json_t *j, struct kz_webhook *w, const char **collection,
+                        char *why, size_t whylen)
+{
+    static const char *const known[] = {"url", "events", "collection", "national", NULL};
+    const json_t *url, *events, *coll, *national, *v;
+    bool has[8];
+    const char *key;
+    size_t i, n = 0;
+
+    if (!json_is_object(j)) {
+        snprintf(why, whylen, "the body must be a JSON object");
+        return KZ_ERR_INVALID;
+    }
+    json_object_foreach(kz_json_mut(j), key, v) {
+        for (i = 0; known[i] && strcmp(known[i], key) != 0; i++)
+            ;
+        if (!known[i]) {
+            snprintf(why, whylen, "unknown field '%.64s'", key);
+            return KZ_ERR_INVALID;
+        }
+    }
+    memset(w, 0, sizeof(*w));
+    url = json_object_get(j, "url");
+    if (!json_is_string(url) || kz_cstr_copy(json_string_value(url), w->url, sizeof(w->url)) != KZ_OK) {
+        snprintf(why, whylen, "'url' is required: a string of at most %d bytes",
+                 KZ_NOTIFY_URL_MAX);
+        return KZ_ERR_INVALID;
+    }
+    if (kz_notify_url_check(w->url, why, whylen) != KZ_OK)
+        return KZ_ERR_INVALID;
+    events = json_object_get(j, "events");
+    if (!json_is_array(events) || json_array_size(events) == 0 || json_array_size(events) > 16) {
+        snprintf(why, whylen, "'events' must be a non-empty array of event types");
+        return KZ_ERR_INVALID;
+    }
+    json_array_foreach(events, i, v) {
+        const char *s = json_string_value(v);
+        int k;
+        if (!s || !kz_notify_event_valid(s)) {
+            snprintf(why, whylen,
+                     "unknown event %s%.40s%s (alert.created, alert.updated, incident.created, "
+                     "incident.updated, incident.national, object.added)",
+                     s ? "'" : "", s ? s : "(not a string)", s ? "'" : "");
+            return KZ_ERR_INVALID;
+        }
+        k = snprintf(w->events + n, sizeof(w->events) - n, "%s%s", n ? " " : "", s);
+        if (k < 0 || (size_t)k >= sizeof(w->events) - n) {
+            snprintf(why, whylen, "'events' is too long");
+            return KZ_ERR_INVALID;
+        }
+        n += (size_t)k;
+    }
+    if (events_check(w->events, has, why, whylen) != KZ_OK)
+        return KZ_ERR_INVALID;
+    national = json_object_get(j, "national");
+    if (national && !json_is_boolean(national)) {
+        snprintf(why, whylen, "'national' must be true or false");
+        return KZ_ERR_INVALID;
+    }
+    w->national = json_is_true(national);
+    coll = json_object_get(j, "collection");
+    if (coll && !json_is_null(coll) &&
+        (!json_is_string(coll) || json_string_length(coll) == 0 ||
+         json_string_length(coll) >= KZ_ALIAS_MAX)) {
+        snprintf(why, whylen, "'collection' must be a collection id or alias");
+        return KZ_ERR_INVALID;
+    }
+    *collection = json_is_string(coll) ? json_string_value(coll) : NULL;
+    return KZ_OK;
 }
 
 json_t *
