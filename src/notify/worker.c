@@ -204,7 +204,9 @@ run(void *arg)
     while (!atomic_load(&w->stop)) {
         int64_t now = kz_time_now_us();
         if (now >= next_read && free_slot(w)) {
-            kz_err err = kz_store_deliveries_due(w->s, now, w->cfg.parallel * 2u, start, w);
+            /* In flight rows are still queued and count towards their subscription's share. */
+            unsigned share = w->cfg.parallel / 4 ? w->cfg.parallel / 4 : 1;
+            kz_err err = kz_store_deliveries_due(w->s, now, w->cfg.parallel * 4u, share, start, w);
             if (err != KZ_OK)
                 kz_log(KZ_LOG_WARN, "cannot read the webhook outbox: %s", kz_err_str(err));
             next_read = now + (int64_t)w->cfg.poll_ms * 1000;

@@ -44,10 +44,13 @@
 #define SQL_DELIVERIES_BY_SUBJECT                                                                  \
     "SELECT " DELIVERY_COLS ", '' FROM webhook_deliveries d WHERE d.subject = ?1"                  \
     " ORDER BY CASE WHEN ?2 THEN -d.seq ELSE d.seq END LIMIT ?3"
+/* At most ?3 rows per subscription (those in flight count), so that one slow receiver with
+ * a backlog cannot take every worker slot from the others. */
 #define SQL_DELIVERIES_DUE                                                                         \
-    "SELECT " DELIVERY_COLS ", w.secret FROM webhook_deliveries d"                                 \
-    " JOIN webhooks w ON w.id = d.webhook_id WHERE d.state = 0 AND d.next_us <= ?1"                \
-    " ORDER BY d.next_us, d.seq LIMIT ?2"
+    "SELECT " DELIVERY_COLS ", w.secret FROM (SELECT *, row_number() OVER"                         \
+    " (PARTITION BY webhook_id ORDER BY next_us, seq) AS rn FROM webhook_deliveries"               \
+    " WHERE state = 0 AND next_us <= ?1) d JOIN webhooks w ON w.id = d.webhook_id"                 \
+    " WHERE d.rn <= ?3 ORDER BY d.next_us, d.seq LIMIT ?2"
 #define SQL_DELIVERY_ATTEMPT                                                                       \
     "UPDATE webhook_deliveries SET state = ?2, attempts = attempts + 1, next_us = ?3,"             \
     " delivered_us = CASE WHEN ?2 = 1 THEN ?4 ELSE delivered_us END, last_status = ?5,"           \
@@ -461,6 +464,7 @@ kz_store__sqlite_deliveries_list(struct kz_store *s, const struct kz_delivery_qu
 struct due_bind {
     int64_t now_us;
     int64_t limit;
+    int64_t per_subscription;
 };
 
 static void
@@ -470,14 +474,16 @@ bind_due(sqlite3_stmt *st, const void *arg)
 
     sqlite3_bind_int64(st, 1, b->now_us);
     sqlite3_bind_int64(st, 2, b->limit);
+    sqlite3_bind_int64(st, 3, b->per_subscription);
 }
 
 kz_err
 kz_store__sqlite_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit,
-                                kz_delivery_fn fn, void *ctx)
+                                size_t per_subscription, kz_delivery_fn fn, void *ctx)
 {
     struct drows r = {0};
-    struct due_bind b = {now_us, limit ? (int64_t)limit : -1};
+    struct due_bind b = {now_us, limit ? (int64_t)limit : -1,
+                         per_subscription ? (int64_t)per_subscription : INT64_MAX};
     kz_err err = read_rows(s, SQL_DELIVERIES_DUE, bind_due, &b, drows_row, &r, "deliveries due");
 
     drows_emit_free(&r, err, fn, ctx, true);

@@ -320,10 +320,10 @@ kz_store_deliveries_list(struct kz_store *s, const struct kz_delivery_query *q,
 }
 
 kz_err
-kz_store_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit, kz_delivery_fn fn,
-                        void *ctx)
+kz_store_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit,
+                        size_t per_subscription, kz_delivery_fn fn, void *ctx)
 {
-    return s->ops->deliveries_due(s, now_us, limit, fn, ctx);
+    return s->ops->deliveries_due(s, now_us, limit, per_subscription, fn, ctx);
 }
 
 kz_err

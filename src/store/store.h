@@ -347,9 +347,12 @@ struct kz_delivery_query {
 };
 kz_err kz_store_deliveries_list(struct kz_store *s, const struct kz_delivery_query *q,
                                 kz_delivery_fn fn, void *ctx);
-/* Queued deliveries due at now_us, earliest first, with their subscription's secret. */
+/*
+ * Queued deliveries due at now_us, earliest first, with their subscription's secret: at
+ * most limit rows, and at most per_subscription of one subscription (0: no cap).
+ */
 kz_err kz_store_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit,
-                               kz_delivery_fn fn, void *ctx);
+                               size_t per_subscription, kz_delivery_fn fn, void *ctx);
 
 /* The outcome of one attempt: appended to the attempt log, state and counters set. */
 struct kz_delivery_attempt {

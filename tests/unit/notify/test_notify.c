@@ -412,7 +412,7 @@ test_attempts_retry_deliver_and_die(void **state)
 
     assert_int_equal(emit(f, &ev), KZ_OK);
     memset(&u, 0, sizeof(u));
-    assert_int_equal(kz_store_deliveries_due(f->s, now + 1000000, 10, due_one, &u), KZ_OK);
+    assert_int_equal(kz_store_deliveries_due(f->s, now + 1000000, 10, 0, due_one, &u), KZ_OK);
     assert_int_equal(u.n, 1);
     assert_string_equal(u.secret, w.secret);
 
@@ -421,9 +421,9 @@ test_attempts_retry_deliver_and_die(void **state)
                                      "HTTP 500"};
     assert_int_equal(kz_store_delivery_attempt(f->s, &a), KZ_OK);
     memset(&u, 0, sizeof(u));
-    assert_int_equal(kz_store_deliveries_due(f->s, now + 1000000, 10, due_one, &u), KZ_OK);
+    assert_int_equal(kz_store_deliveries_due(f->s, now + 1000000, 10, 0, due_one, &u), KZ_OK);
     assert_int_equal(u.n, 0);
-    assert_int_equal(kz_store_deliveries_due(f->s, now + 61000000, 10, due_one, &u), KZ_OK);
+    assert_int_equal(kz_store_deliveries_due(f->s, now + 61000000, 10, 0, due_one, &u), KZ_OK);
     assert_int_equal(u.n, 1);
     assert_int_equal(u.d.attempts, 1);
     assert_int_equal(u.d.last_status, 500);
@@ -432,7 +432,7 @@ test_attempts_retry_deliver_and_die(void **state)
     a = (struct kz_delivery_attempt){u.d.id, KZ_DELIVERY_DELIVERED, now + 1, 0, 204, ""};
     assert_int_equal(kz_store_delivery_attempt(f->s, &a), KZ_OK);
     memset(&u, 0, sizeof(u));
-    assert_int_equal(kz_store_deliveries_due(f->s, INT64_MAX, 10, due_one, &u), KZ_OK);
+    assert_int_equal(kz_store_deliveries_due(f->s, INT64_MAX, 10, 0, due_one, &u), KZ_OK);
     assert_int_equal(u.n, 0);
     assert_int_equal(kz_store_deliveries_list(f->s, &q, due_one, &u), KZ_OK);
     assert_int_equal(u.n, 1);
@@ -454,6 +454,49 @@ test_attempts_retry_deliver_and_die(void **state)
     assert_string_equal(s.last.last_error, "subscription removed");
 }
 
+struct per_sub {
+    char ids[2][KZ_UUID_TEXT_LEN + 1];
+    size_t n[3];
+};
+
+static void
+count_per_sub(void *ctx, const struct kz_delivery *d, const struct kz_delivery_extra *x)
+{
+    struct per_sub *p = ctx;
+
+    (void)x;
+    p->n[strcmp(d->subscription_id, p->ids[0]) == 0 ? 0
+         : strcmp(d->subscription_id, p->ids[1]) == 0 ? 1
+                                                      : 2]++;
+}
+
+/* One subscription's backlog cannot fill every slot: the due list caps each one's share. */
+static void
+test_due_caps_each_subscription(void **state)
+{
+    struct fx *f = *state;
+    const char *orgs[] = {"acme", "bank"};
+    struct kz_notify_event ev = {"alert.created", "alert--c", orgs, 1, NULL, NULL};
+    struct kz_webhook a = subscribe(f, "acme", "alert.created", NULL, false);
+    struct kz_webhook b = subscribe(f, "bank", "alert.created", NULL, false);
+    struct per_sub p;
+
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(emit(f, &ev), KZ_OK); /* acme only: its backlog */
+    ev.n_orgs = 2;
+    assert_int_equal(emit(f, &ev), KZ_OK); /* then one for each */
+    memset(&p, 0, sizeof(p));
+    memcpy(p.ids[0], a.id, sizeof(p.ids[0]));
+    memcpy(p.ids[1], b.id, sizeof(p.ids[1]));
+    assert_int_equal(kz_store_deliveries_due(f->s, INT64_MAX, 3, 2, count_per_sub, &p), KZ_OK);
+    assert_int_equal(p.n[0], 2);
+    assert_int_equal(p.n[1], 1); /* reached although acme's backlog is older */
+    memset(p.n, 0, sizeof(p.n));
+    assert_int_equal(kz_store_deliveries_due(f->s, INT64_MAX, 100, 0, count_per_sub, &p), KZ_OK);
+    assert_int_equal(p.n[0], 6);
+    assert_int_equal(p.n[1], 1);
+}
+
 int
 main(void)
 {
@@ -469,6 +512,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_emit_rejects_bad_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_rolls_back_with_the_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attempts_retry_deliver_and_die, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_due_caps_each_subscription, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
