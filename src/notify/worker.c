@@ -22,6 +22,7 @@
 #include "base/banned.h"
 
 #define BODY_MAX (16u << 20)
+#define FLUSH_US 20000 /* longest wait before an attempt's outcome is written */
 
 struct slot {
     CURL *h;
@@ -32,11 +33,22 @@ struct slot {
     char error[CURL_ERROR_SIZE];
 };
 
+/* One attempt's outcome, waiting to be written with the others that ended with it. */
+struct outcome {
+    struct kz_delivery_attempt a;
+    char id[KZ_UUID_TEXT_LEN + 1];
+    char error[KZ_REASON_MAX];
+};
+
 struct kz_notify_worker {
     struct kz_store *s;
     struct kz_notify_settings cfg;
     CURLM *multi;
     struct slot *slots;
+    struct outcome *done; /* outcomes not yet written: up to 2 * cfg.parallel + 1 */
+    size_t n_done;
+    int64_t first_done_us; /* when the oldest of them ended */
+    unsigned share;        /* requests in flight to one subscription at most */
     pthread_t thread;
     atomic_bool stop;
 };
@@ -50,6 +62,7 @@ discard(char *p, size_t size, size_t n, void *ctx)
     return size * n;
 }
 
+/* Sent or being sent, but not yet written back: the row still looks queued. */
 static bool
 in_flight(const struct kz_notify_worker *w, const char *id)
 {
@@ -57,7 +70,22 @@ in_flight(const struct kz_notify_worker *w, const char *id)
         if (w->slots[i].busy && strcmp(w->slots[i].d.id, id) == 0)
             return true;
     }
+    for (size_t i = 0; i < w->n_done; i++) {
+        if (strcmp(w->done[i].id, id) == 0)
+            return true;
+    }
     return false;
+}
+
+/* Requests in flight to one subscription. */
+static unsigned
+sub_in_flight(const struct kz_notify_worker *w, const char *sub)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < w->cfg.parallel; i++)
+        n += w->slots[i].busy && strcmp(w->slots[i].d.subscription_id, sub) == 0;
+    return n;
 }
 
 static struct slot *
@@ -70,38 +98,60 @@ free_slot(struct kz_notify_worker *w)
     return NULL;
 }
 
-/* Writes one attempt's outcome; a failure leaves the row queued, to be tried again. */
+/* Notes one attempt's outcome and its next state; flush() writes them. */
 static void
 record(struct kz_notify_worker *w, const struct kz_delivery *d, bool ok, int status,
        const char *error)
 {
-    struct kz_delivery_attempt a;
+    struct outcome *o = &w->done[w->n_done++];
     int64_t now = kz_time_now_us();
-    unsigned attempts = d->attempts + 1;
-    kz_err err;
 
-    memset(&a, 0, sizeof(a));
-    a.id = d->id;
-    a.at_us = now;
-    a.status = status;
-    a.error = ok ? "" : error;
+    if (w->n_done == 1)
+        w->first_done_us = now;
+    unsigned attempts = d->attempts + 1;
+
+    memset(o, 0, sizeof(*o));
+    memcpy(o->id, d->id, sizeof(o->id));
+    snprintf(o->error, sizeof(o->error), "%s", ok ? "" : error);
+    o->a.id = o->id;
+    o->a.error = o->error;
+    o->a.at_us = now;
+    o->a.status = status;
     if (ok) {
-        a.state = KZ_DELIVERY_DELIVERED;
+        o->a.state = KZ_DELIVERY_DELIVERED;
     } else if (attempts >= w->cfg.attempts) {
-        a.state = KZ_DELIVERY_DEAD;
+        o->a.state = KZ_DELIVERY_DEAD;
     } else {
         uint64_t wait = kz_notify_backoff_ms(attempts, w->cfg.backoff_ms, w->cfg.backoff_max_ms,
                                              randombytes_random());
-        a.state = KZ_DELIVERY_QUEUED;
-        a.next_us = now + (int64_t)wait * 1000;
+        o->a.state = KZ_DELIVERY_QUEUED;
+        o->a.next_us = now + (int64_t)wait * 1000;
     }
-    err = kz_store_delivery_attempt(w->s, &a);
-    if (err != KZ_OK && err != KZ_ERR_NOTFOUND)
-        kz_log(KZ_LOG_WARN, "cannot record delivery attempt id=%s: %s", d->id, kz_err_str(err));
     kz_log(ok ? KZ_LOG_INFO : KZ_LOG_WARN,
            "webhook delivery id=%s event=%s org=%s attempt=%u status=%d state=%s%s%s", d->id,
-           d->event, d->org, attempts, status, kz_delivery_state_name(a.state),
+           d->event, d->org, attempts, status, kz_delivery_state_name(o->a.state),
            ok ? "" : " error=", ok ? "" : error);
+}
+
+/* Writes the outcomes noted since the last flush in one transaction. On failure the rows
+ * stay queued as they were, and are attempted again. */
+static void
+flush(struct kz_notify_worker *w)
+{
+    struct kz_delivery_attempt a[64];
+    size_t i = 0;
+
+    while (i < w->n_done) {
+        size_t n = 0;
+        kz_err err;
+        for (; i < w->n_done && n < sizeof(a) / sizeof(a[0]); i++)
+            a[n++] = w->done[i].a;
+        err = kz_store_delivery_attempts(w->s, a, n, NULL);
+        if (err != KZ_OK)
+            kz_log(KZ_LOG_WARN, "cannot record %zu webhook delivery attempts: %s", n,
+                   kz_err_str(err));
+    }
+    w->n_done = 0;
 }
 
 static void
@@ -125,11 +175,13 @@ start(void *ctx, const struct kz_delivery *d, const struct kz_delivery_extra *x)
     struct slot *sl;
     char hdr[KZ_NOTIFY_SIGNATURE_MAX + 64], sig[KZ_NOTIFY_SIGNATURE_MAX];
 
-    if (atomic_load(&w->stop) || in_flight(w, d->id) || (sl = free_slot(w)) == NULL)
+    if (atomic_load(&w->stop) || in_flight(w, d->id) ||
+        sub_in_flight(w, d->subscription_id) >= w->share || (sl = free_slot(w)) == NULL)
         return;
     sl->d = *d;
     if (kz_notify_body(d, x->data_json, &sl->body) != KZ_OK) {
         record(w, d, false, 0, "the event data cannot be sent");
+        flush(w);
         return;
     }
     kz_notify_signature(x->secret ? x->secret : "", kz_time_now_us() / 1000000, sl->body.p,
@@ -167,11 +219,12 @@ start(void *ctx, const struct kz_delivery *d, const struct kz_delivery_extra *x)
     sl->busy = true;
 }
 
-/* Records the outcome of every finished transfer and frees its slot. */
-static void
+/* Records the outcome of every finished transfer and frees its slot; how many finished. */
+static size_t
 finish_done(struct kz_notify_worker *w)
 {
     CURLMsg *m;
+    size_t finished = 0;
     int left;
 
     while ((m = curl_multi_info_read(w->multi, &left)) != NULL) {
@@ -191,7 +244,9 @@ finish_done(struct kz_notify_worker *w)
         record(w, &sl->d, m->data.result == CURLE_OK && code >= 200 && code < 300, (int)code,
                error);
         slot_release(w, sl);
+        finished++;
     }
+    return finished;
 }
 
 static void *
@@ -204,17 +259,28 @@ run(void *arg)
     while (!atomic_load(&w->stop)) {
         int64_t now = kz_time_now_us();
         if (now >= next_read && free_slot(w)) {
-            /* In flight rows are still queued and count towards their subscription's share. */
-            unsigned share = w->cfg.parallel / 4 ? w->cfg.parallel / 4 : 1;
-            kz_err err = kz_store_deliveries_due(w->s, now, w->cfg.parallel * 4u, share, start, w);
+            /* Rows in flight or not yet written back still look queued: take enough of each
+             * subscription to find its next ones past them; start() keeps to the share. */
+            kz_err err = kz_store_deliveries_due(w->s, now, w->cfg.parallel * 8u,
+                                                 w->share + w->cfg.parallel * 2u + 1u, start, w);
             if (err != KZ_OK)
                 kz_log(KZ_LOG_WARN, "cannot read the webhook outbox: %s", kz_err_str(err));
             next_read = now + (int64_t)w->cfg.poll_ms * 1000;
         }
         curl_multi_perform(w->multi, &running);
-        finish_done(w);
-        curl_multi_poll(w->multi, NULL, 0, (int)w->cfg.poll_ms, NULL);
+        if (finish_done(w) > 0)
+            next_read = 0; /* slots came free: the backlog goes on without waiting */
+        /* Outcomes are written in batches, one commit (and fsync) for many attempts. */
+        now = kz_time_now_us();
+        if (w->n_done >= w->cfg.parallel || (w->n_done && running == 0) ||
+            (w->n_done && now - w->first_done_us >= FLUSH_US))
+            flush(w);
+        if (next_read == 0 && free_slot(w))
+            continue;
+        curl_multi_poll(w->multi, NULL, 0,
+                        w->n_done ? (int)(FLUSH_US / 1000) : (int)w->cfg.poll_ms, NULL);
     }
+    flush(w);
     return NULL;
 }
 
@@ -231,6 +297,8 @@ kz_notify_worker_start(struct kz_store *s, const struct kz_notify_settings *cfg,
     w->s = s;
     w->cfg = *cfg;
     w->slots = kz_xcalloc(cfg->parallel, sizeof(*w->slots));
+    w->done = kz_xcalloc(cfg->parallel * 2u + 1u, sizeof(*w->done));
+    w->share = cfg->parallel / 4 ? cfg->parallel / 4 : 1;
     for (unsigned i = 0; i < cfg->parallel; i++)
         kz_buf_init(&w->slots[i].body, BODY_MAX);
     atomic_init(&w->stop, false);
@@ -241,6 +309,7 @@ kz_notify_worker_start(struct kz_store *s, const struct kz_notify_settings *cfg,
         for (unsigned i = 0; i < cfg->parallel; i++)
             kz_buf_release(&w->slots[i].body);
         free(w->slots);
+        free(w->done);
         free(w);
         return KZ_ERR_INTERNAL;
     }
@@ -262,5 +331,6 @@ kz_notify_worker_stop(struct kz_notify_worker *w)
     }
     curl_multi_cleanup(w->multi);
     free(w->slots);
+    free(w->done);
     free(w);
 }

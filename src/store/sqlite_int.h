@@ -142,7 +142,8 @@ kz_err kz_store__sqlite_deliveries_list(struct kz_store *s, const struct kz_deli
                                         kz_delivery_fn fn, void *ctx);
 kz_err kz_store__sqlite_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit,
                                        size_t per_subscription, kz_delivery_fn fn, void *ctx);
-kz_err kz_store__sqlite_delivery_attempt(struct kz_store *s,
-                                         const struct kz_delivery_attempt *a);
+kz_err kz_store__sqlite_delivery_attempts(struct kz_store *s,
+                                          const struct kz_delivery_attempt *a, size_t n,
+                                          size_t *applied);
 
 #endif

@@ -45,11 +45,13 @@
     "SELECT " DELIVERY_COLS ", '' FROM webhook_deliveries d WHERE d.subject = ?1"                  \
     " ORDER BY CASE WHEN ?2 THEN -d.seq ELSE d.seq END LIMIT ?3"
 /* At most ?3 rows per subscription (those in flight count), so that one slow receiver with
- * a backlog cannot take every worker slot from the others. */
+ * a backlog cannot take every worker slot from the others; among the 512 earliest due rows,
+ * which bounds the work of each read however long the backlog. */
 #define SQL_DELIVERIES_DUE                                                                         \
     "SELECT " DELIVERY_COLS ", w.secret FROM (SELECT *, row_number() OVER"                         \
     " (PARTITION BY webhook_id ORDER BY next_us, seq) AS rn FROM webhook_deliveries"               \
-    " WHERE state = 0 AND next_us <= ?1) d JOIN webhooks w ON w.id = d.webhook_id"                 \
+    " WHERE state = 0 AND next_us <= ?1 ORDER BY next_us LIMIT 512) d"                             \
+    " JOIN webhooks w ON w.id = d.webhook_id"                                                      \
     " WHERE d.rn <= ?3 ORDER BY d.next_us, d.seq LIMIT ?2"
 #define SQL_DELIVERY_ATTEMPT                                                                       \
     "UPDATE webhook_deliveries SET state = ?2, attempts = attempts + 1, next_us = ?3,"             \
@@ -492,36 +494,53 @@ kz_store__sqlite_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit
 
 struct attempt_args {
     const struct kz_delivery_attempt *a;
+    size_t n, applied;
 };
 
 static kz_err
-attempt_in_tx(void *ctx, struct kz_store_tx *tx)
+attempts_in_tx(void *ctx, struct kz_store_tx *tx)
 {
-    const struct kz_delivery_attempt *a = ((struct attempt_args *)ctx)->a;
+    struct attempt_args *x = ctx;
     struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
     sqlite3_stmt *st;
-    kz_err err = kz_store__sqlite_prepare(c, SQL_DELIVERY_ATTEMPT, &st);
+    kz_err err;
 
-    if (err != KZ_OK)
-        return err;
-    kz_store__sqlite_bind_text(st, 1, a->id);
-    sqlite3_bind_int(st, 2, (int)a->state);
-    sqlite3_bind_int64(st, 3, a->next_us);
-    sqlite3_bind_int64(st, 4, a->at_us);
-    sqlite3_bind_int(st, 5, a->status);
-    kz_store__sqlite_bind_text(st, 6, a->error ? a->error : "");
-    err = step_done(c, st, "delivery attempt");
-    if (err == KZ_OK && sqlite3_changes(c->db) == 0)
-        err = KZ_ERR_NOTFOUND; /* unknown, or no longer queued (subscription removed) */
-    return err;
+    x->applied = 0;
+    for (size_t i = 0; i < x->n; i++) {
+        const struct kz_delivery_attempt *a = &x->a[i];
+        err = kz_store__sqlite_prepare(c, SQL_DELIVERY_ATTEMPT, &st);
+        if (err != KZ_OK)
+            return err;
+        kz_store__sqlite_bind_text(st, 1, a->id);
+        sqlite3_bind_int(st, 2, (int)a->state);
+        sqlite3_bind_int64(st, 3, a->next_us);
+        sqlite3_bind_int64(st, 4, a->at_us);
+        sqlite3_bind_int(st, 5, a->status);
+        kz_store__sqlite_bind_text(st, 6, a->error ? a->error : "");
+        err = step_done(c, st, "delivery attempt");
+        if (err != KZ_OK)
+            return err;
+        /* 0 when unknown, or no longer queued (subscription removed). */
+        x->applied += (size_t)sqlite3_changes(c->db);
+    }
+    return KZ_OK;
 }
 
 kz_err
-kz_store__sqlite_delivery_attempt(struct kz_store *s, const struct kz_delivery_attempt *a)
+kz_store__sqlite_delivery_attempts(struct kz_store *s, const struct kz_delivery_attempt *a,
+                                   size_t n, size_t *applied)
 {
-    struct attempt_args x = {a};
+    struct attempt_args x = {a, n, 0};
+    kz_err err;
 
-    if (a == NULL || a->id == NULL)
+    if (n && a == NULL)
         return KZ_ERR_INVALID;
-    return kz_store__sqlite_transaction(s, attempt_in_tx, &x);
+    for (size_t i = 0; i < n; i++) {
+        if (a[i].id == NULL)
+            return KZ_ERR_INVALID;
+    }
+    err = n ? kz_store__sqlite_transaction(s, attempts_in_tx, &x) : KZ_OK;
+    if (err == KZ_OK && applied)
+        *applied = x.applied;
+    return err;
 }

@@ -327,7 +327,8 @@ kz_store_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit,
 }
 
 kz_err
-kz_store_delivery_attempt(struct kz_store *s, const struct kz_delivery_attempt *a)
+kz_store_delivery_attempts(struct kz_store *s, const struct kz_delivery_attempt *a, size_t n,
+                           size_t *applied)
 {
-    return s->ops->delivery_attempt(s, a);
+    return s->ops->delivery_attempts(s, a, n, applied);
 }

@@ -363,6 +363,9 @@ struct kz_delivery_attempt {
     int status;        /* HTTP status, 0 when none */
     const char *error; /* "" on success */
 };
-kz_err kz_store_delivery_attempt(struct kz_store *s, const struct kz_delivery_attempt *a);
+/* Records n attempts in one transaction; a delivery no longer queued (its subscription was
+ * removed) is skipped. *applied (may be NULL) receives how many were recorded. */
+kz_err kz_store_delivery_attempts(struct kz_store *s, const struct kz_delivery_attempt *a,
+                                  size_t n, size_t *applied);
 
 #endif

@@ -69,7 +69,8 @@ struct kz_store_ops {
                               kz_delivery_fn fn, void *ctx);
     kz_err (*deliveries_due)(struct kz_store *s, int64_t now_us, size_t limit,
                              size_t per_subscription, kz_delivery_fn fn, void *ctx);
-    kz_err (*delivery_attempt)(struct kz_store *s, const struct kz_delivery_attempt *a);
+    kz_err (*delivery_attempts)(struct kz_store *s, const struct kz_delivery_attempt *a, size_t n,
+                                size_t *applied);
 };
 
 /* The common head of every backend's store struct. */
