@@ -48,7 +48,8 @@ const char *kz_delivery_state_name(enum kz_delivery_state st);
 
 /* ---- subscriptions ---- */
 
-#define KZ_NOTIFY_URL_MAX 2000 /* longest accepted subscription URL */
+#define KZ_NOTIFY_URL_MAX 2000    /* longest accepted subscription URL */
+#define KZ_NOTIFY_MAX_PER_ORG 100 /* subscriptions of one organisation */
 
 /* An http:// or https:// URL with a host, no credentials, no spaces, at most URL_MAX. */
 kz_err kz_notify_url_check(const char *url, char *why, size_t whylen);
@@ -57,7 +58,7 @@ kz_err kz_notify_url_check(const char *url, char *why, size_t whylen);
  * Checks and stores a subscription: w->org, url, events (space-separated), collection_id
  * (a collection id, or ""), national and role are the caller's; id, secret and created_us
  * are filled in. object.added needs a collection and a collection needs object.added;
- * incident.national needs national.
+ * incident.national needs national. KZ_ERR_LIMIT past KZ_NOTIFY_MAX_PER_ORG subscriptions.
  */
 kz_err kz_notify_subscribe(struct kz_store *s, struct kz_webhook *w, char *why, size_t whylen);
 

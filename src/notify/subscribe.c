@@ -102,11 +102,19 @@ events_check(const char *events, bool *has, char *why, size_t whylen)
 
 enum { EV_NATIONAL = 4, EV_OBJECT_ADDED = 5 }; /* indexes in kz_notify_event_types */
 
+static void
+count_one(void *ctx, const struct kz_webhook *w)
+{
+    (void)w;
+    (*(size_t *)ctx)++;
+}
+
 kz_err
 kz_notify_subscribe(struct kz_store *s, struct kz_webhook *w, char *why, size_t whylen)
 {
     bool has[8];
     char raw[32];
+    size_t n = 0;
     kz_err err;
 
     err = kz_notify_url_check(w->url, why, whylen);
@@ -126,6 +134,16 @@ kz_notify_subscribe(struct kz_store *s, struct kz_webhook *w, char *why, size_t 
         snprintf(why, whylen, "'incident.national' goes only to national contacts "
                               "(\"national\": true)");
         return KZ_ERR_INVALID;
+    }
+    err = kz_store_webhook_list(s, w->org, count_one, &n);
+    if (err == KZ_OK && n >= KZ_NOTIFY_MAX_PER_ORG) {
+        snprintf(why, whylen, "organisation '%s' has %d subscriptions already, the most it may",
+                 w->org, KZ_NOTIFY_MAX_PER_ORG);
+        return KZ_ERR_LIMIT;
+    }
+    if (err != KZ_OK) {
+        snprintf(why, whylen, "cannot count the subscriptions: %s", kz_err_str(err));
+        return err;
     }
     kz_uuid_v4(w->id);
     randombytes_buf(raw, sizeof(raw));

@@ -289,6 +289,17 @@ test_subscribe_rules(void **state)
     assert_int_equal(kz_store_webhook_delete(f->s, w.id, kz_time_now_us()), KZ_OK);
     assert_int_equal(kz_store_webhook_get(f->s, w.id, &got), KZ_ERR_NOTFOUND);
     assert_int_equal(kz_store_webhook_delete(f->s, w.id, kz_time_now_us()), KZ_ERR_NOTFOUND);
+
+    /* A cap on an organisation's subscriptions. */
+    for (int i = 0; i < KZ_NOTIFY_MAX_PER_ORG; i++) {
+        snprintf(w.events, sizeof(w.events), "alert.created");
+        w.collection_id[0] = '\0';
+        assert_int_equal(kz_notify_subscribe(f->s, &w, why, sizeof(why)), KZ_OK);
+    }
+    assert_int_equal(kz_notify_subscribe(f->s, &w, why, sizeof(why)), KZ_ERR_LIMIT);
+    assert_non_null(strstr(why, "acme"));
+    snprintf(w.org, sizeof(w.org), "bank");
+    assert_int_equal(kz_notify_subscribe(f->s, &w, why, sizeof(why)), KZ_OK);
 }
 
 /* ---- the outbox ---- */
