@@ -38,6 +38,8 @@ const struct kz_config_setting kz_config_settings[] = {
     U64(webhook_connect_timeout_ms, 3000, 100, 600000, "time limit to connect to a receiver"),
     U64(webhook_parallel, 8, 1, 64, "webhook requests in flight at once"),
     U64(webhook_poll_ms, 200, 10, 60000, "how often the webhook outbox is read"),
+    U64(webhook_public_only, 0, 0, 1,
+        "1: webhook receivers only on public addresses (no loopback, private, link-local)"),
     {NULL, 0, 0, 0, NULL, 0, 0, NULL},
 };
 

@@ -33,6 +33,7 @@ struct kz_config {
     uint64_t webhook_connect_timeout_ms;
     uint64_t webhook_parallel;          /* requests in flight at once */
     uint64_t webhook_poll_ms;           /* how often the outbox is read */
+    uint64_t webhook_public_only;       /* 1: receivers only on public addresses */
 };
 
 enum kz_config_type {

@@ -130,6 +130,7 @@ kz_cmd_serve(int argc, char **argv)
         .connect_timeout_ms = hub.config.webhook_connect_timeout_ms,
         .parallel = (unsigned)hub.config.webhook_parallel,
         .poll_ms = hub.config.webhook_poll_ms,
+        .public_only = hub.config.webhook_public_only != 0,
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     err = kz_notify_worker_start(hub.store, &ns, &notifier);

@@ -98,6 +98,11 @@ uint64_t kz_notify_backoff_ms(unsigned failures, uint64_t base_ms, uint64_t cap_
 /* The request body: {"id", "event", "subject", "created", "data"}. */
 kz_err kz_notify_body(const struct kz_delivery *d, const char *data_json, struct kz_buf *out);
 
+struct sockaddr;
+/* False for loopback, private, shared, link-local, multicast and reserved addresses (IPv4,
+ * IPv6 and IPv4-mapped IPv6). */
+bool kz_notify_addr_public(const struct sockaddr *sa);
+
 struct kz_notify_settings {
     unsigned attempts;          /* then dead */
     uint64_t backoff_ms;        /* first wait */
@@ -106,6 +111,7 @@ struct kz_notify_settings {
     uint64_t connect_timeout_ms;
     unsigned parallel;          /* requests in flight at once */
     uint64_t poll_ms;           /* how often the outbox is read */
+    bool public_only;           /* refuse receivers on non-public addresses */
 };
 
 struct kz_notify_worker;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "base/log.h"
 #include "base/time.h"
@@ -30,6 +31,7 @@ struct slot {
     struct kz_buf body;
     struct kz_delivery d;
     bool busy;
+    bool refused; /* the receiver's address is not public and public_only is set */
     char error[CURL_ERROR_SIZE];
 };
 
@@ -154,6 +156,20 @@ flush(struct kz_notify_worker *w)
     w->n_done = 0;
 }
 
+/* Opens curl's socket unless the address it resolved is refused. */
+static curl_socket_t
+open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    struct slot *sl = ctx;
+
+    (void)purpose;
+    if (!kz_notify_addr_public(&addr->addr)) {
+        sl->refused = true;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(addr->family, addr->socktype, addr->protocol);
+}
+
 static void
 slot_release(struct kz_notify_worker *w, struct slot *sl)
 {
@@ -199,6 +215,11 @@ start(void *ctx, const struct kz_delivery *d, const struct kz_delivery_extra *x)
     snprintf(hdr, sizeof(hdr), "Kizuna-Signature: %s", sig);
     sl->headers = curl_slist_append(sl->headers, hdr);
     sl->error[0] = '\0';
+    sl->refused = false;
+    if (w->cfg.public_only) {
+        curl_easy_setopt(sl->h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+        curl_easy_setopt(sl->h, CURLOPT_OPENSOCKETDATA, sl);
+    }
     curl_easy_setopt(sl->h, CURLOPT_URL, d->url);
     curl_easy_setopt(sl->h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(sl->h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -236,7 +257,10 @@ finish_done(struct kz_notify_worker *w)
             continue;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
         curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &code);
-        if (m->data.result != CURLE_OK)
+        if (sl->refused)
+            snprintf(error, sizeof(error), "the receiver's address is not public "
+                                           "(webhook_public_only is set)");
+        else if (m->data.result != CURLE_OK)
             snprintf(error, sizeof(error), "%s",
                      sl->error[0] ? sl->error : curl_easy_strerror(m->data.result));
         else

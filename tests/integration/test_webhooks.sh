@@ -232,6 +232,17 @@ check_eq "the receiver saw it twice" 2 "$(lines r4)"
 check_eq "with the same delivery id" 1 "$(jq -r '.headers["kizuna-delivery"]' "$TMP/r4.jsonl" | sort -u | wc -l | tr -d ' ')"
 check_eq "one attempt recorded: the first never finished" 1 "$(log_field "$ACME" r4 .attempts)"
 
+# ---- webhook_public_only: no receiver on loopback or private addresses ----
+stop_hub
+start_hub "${HUB_FLAGS[@]}" --webhook-public-only 1 --webhook-attempts 1 || exit 1
+receiver r5 || exit 1
+check_eq "subscribe a loopback receiver" 201 "$(subscribe "$ACME" r5 "http://127.0.0.1:$RPORT/r5" '["object.added"]' community)"
+check_eq "post for it" 202 "$(post_indicator "$ACME" community "$(uuid)")"
+check "the delivery is refused" wait_for state_is "$ACME" r5 dead
+check "the log says why" test -n "$(log_field "$ACME" r5 .last_error | grep 'not public')"
+check_eq "the receiver got nothing" 0 "$(lines r5)"
+req DELETE "/api/v1/webhooks/$(cat "$TMP/r5.id")" "$ACME" >/dev/null
+
 # ---- the command line ----
 "$KIZUNA" webhook add --org bank --url http://127.0.0.1:9/cli --event alert.created --event incident.updated --json >"$TMP/cli.json"
 CLI_ID=$(jq -r .id "$TMP/cli.json")

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sodium.h>
+#include <sys/socket.h>
 
 #include "base/id.h"
 #include "base/time.h"
@@ -249,6 +252,53 @@ test_url_check(void **state)
     memcpy(longurl, "http://", 7);
     longurl[sizeof(longurl) - 1] = '\0';
     assert_int_equal(kz_notify_url_check(longurl, why, sizeof(why)), KZ_ERR_INVALID);
+}
+
+static bool
+public4(const char *text)
+{
+    struct sockaddr_in in;
+
+    memset(&in, 0, sizeof(in));
+    in.sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, text, &in.sin_addr), 1);
+    return kz_notify_addr_public((const struct sockaddr *)&in);
+}
+
+static bool
+public6(const char *text)
+{
+    struct sockaddr_in6 in6;
+
+    memset(&in6, 0, sizeof(in6));
+    in6.sin6_family = AF_INET6;
+    assert_int_equal(inet_pton(AF_INET6, text, &in6.sin6_addr), 1);
+    return kz_notify_addr_public((const struct sockaddr *)&in6);
+}
+
+static void
+test_public_addresses(void **state)
+{
+    static const char *const private4[] = {
+        "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
+        "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", NULL,
+    };
+    static const char *const public4_[] = {"8.8.8.8", "172.32.0.1", "100.128.0.1", "203.0.113.9",
+                                           "192.169.0.1", NULL};
+    (void)state;
+    for (size_t i = 0; private4[i]; i++)
+        assert_false(public4(private4[i]));
+    for (size_t i = 0; public4_[i]; i++)
+        assert_true(public4(public4_[i]));
+    assert_false(public6("::1"));
+    assert_false(public6("::"));
+    assert_false(public6("fd00::1"));
+    assert_false(public6("fe80::1"));
+    assert_false(public6("ff02::1"));
+    assert_false(public6("::ffff:127.0.0.1"));
+    assert_true(public6("2001:db8::1"));
+    assert_true(public6("::ffff:8.8.8.8"));
+    assert_false(kz_notify_addr_public(NULL));
 }
 
 /* ---- subscriptions ---- */
@@ -519,6 +569,7 @@ main(void)
         cmocka_unit_test(test_backoff_doubles_and_caps),
         cmocka_unit_test(test_body_shape),
         cmocka_unit_test(test_url_check),
+        cmocka_unit_test(test_public_addresses),
         cmocka_unit_test_setup_teardown(test_subscribe_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_matches_event_and_org, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_national, setup, teardown),
