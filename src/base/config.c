@@ -40,6 +40,8 @@ const struct kz_config_setting kz_config_settings[] = {
     U64(webhook_poll_ms, 200, 10, 60000, "how often the webhook outbox is read"),
     U64(webhook_public_only, 0, 0, 1,
         "1: webhook receivers only on public addresses (no loopback, private, link-local)"),
+    U64(webhook_log_days, 90, 0, 36500,
+        "days delivered and dead webhook deliveries stay in the log; 0 keeps them"),
     {NULL, 0, 0, 0, NULL, 0, 0, NULL},
 };
 

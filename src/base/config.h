@@ -34,6 +34,7 @@ struct kz_config {
     uint64_t webhook_parallel;          /* requests in flight at once */
     uint64_t webhook_poll_ms;           /* how often the outbox is read */
     uint64_t webhook_public_only;       /* 1: receivers only on public addresses */
+    uint64_t webhook_log_days;          /* finished deliveries kept; 0: for ever */
 };
 
 enum kz_config_type {

@@ -131,6 +131,7 @@ kz_cmd_serve(int argc, char **argv)
         .parallel = (unsigned)hub.config.webhook_parallel,
         .poll_ms = hub.config.webhook_poll_ms,
         .public_only = hub.config.webhook_public_only != 0,
+        .log_days = hub.config.webhook_log_days,
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     err = kz_notify_worker_start(hub.store, &ns, &notifier);

@@ -112,6 +112,7 @@ struct kz_notify_settings {
     unsigned parallel;          /* requests in flight at once */
     uint64_t poll_ms;           /* how often the outbox is read */
     bool public_only;           /* refuse receivers on non-public addresses */
+    uint64_t log_days;          /* finished deliveries kept this long; 0: for ever */
 };
 
 struct kz_notify_worker;

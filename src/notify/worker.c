@@ -24,6 +24,7 @@
 
 #define BODY_MAX (16u << 20)
 #define FLUSH_US 20000 /* longest wait before an attempt's outcome is written */
+#define PRUNE_EVERY_US (3600LL * 1000000) /* the delivery log is pruned hourly */
 
 struct slot {
     CURL *h;
@@ -273,15 +274,39 @@ finish_done(struct kz_notify_worker *w)
     return finished;
 }
 
+/* Drops finished deliveries past the log's keeping time, a batch at a time so that the
+ * write lock is never held long. */
+static void
+prune(struct kz_notify_worker *w, int64_t now)
+{
+    int64_t before = now - (int64_t)w->cfg.log_days * 86400 * 1000000;
+    size_t deleted = 0, total = 0;
+    kz_err err;
+
+    do {
+        err = kz_store_deliveries_prune(w->s, before, 1000, &deleted);
+        total += err == KZ_OK ? deleted : 0;
+    } while (err == KZ_OK && deleted == 1000 && !atomic_load(&w->stop));
+    if (err != KZ_OK)
+        kz_log(KZ_LOG_WARN, "cannot prune the webhook delivery log: %s", kz_err_str(err));
+    else if (total)
+        kz_log(KZ_LOG_INFO, "webhook delivery log pruned deliveries=%zu days=%llu", total,
+               (unsigned long long)w->cfg.log_days);
+}
+
 static void *
 run(void *arg)
 {
     struct kz_notify_worker *w = arg;
-    int64_t next_read = 0;
+    int64_t next_read = 0, next_prune = 0;
     int running = 0;
 
     while (!atomic_load(&w->stop)) {
         int64_t now = kz_time_now_us();
+        if (w->cfg.log_days && now >= next_prune) {
+            prune(w, now);
+            next_prune = now + PRUNE_EVERY_US;
+        }
         if (now >= next_read && free_slot(w)) {
             /* Rows in flight or not yet written back still look queued: take enough of each
              * subscription to find its next ones past them; start() keeps to the share. */

@@ -70,6 +70,11 @@ secret_free(char *s)
     free(s);
 }
 
+/* The log keeps finished deliveries for a while; seq follows created_us. */
+#define SQL_DELIVERIES_PRUNE                                                                       \
+    "DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM webhook_deliveries"              \
+    " WHERE state <> 0 AND created_us < ?1 ORDER BY seq LIMIT ?2)"
+
 static kz_err
 step_done(struct kz_sqlite_conn *c, sqlite3_stmt *st, const char *what)
 {
@@ -542,5 +547,41 @@ kz_store__sqlite_delivery_attempts(struct kz_store *s, const struct kz_delivery_
     err = n ? kz_store__sqlite_transaction(s, attempts_in_tx, &x) : KZ_OK;
     if (err == KZ_OK && applied)
         *applied = x.applied;
+    return err;
+}
+
+struct prune_args {
+    int64_t before_us;
+    int64_t limit;
+    size_t deleted;
+};
+
+static kz_err
+prune_in_tx(void *ctx, struct kz_store_tx *tx)
+{
+    struct prune_args *a = ctx;
+    struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
+    sqlite3_stmt *st;
+    kz_err err = kz_store__sqlite_prepare(c, SQL_DELIVERIES_PRUNE, &st);
+
+    if (err != KZ_OK)
+        return err;
+    sqlite3_bind_int64(st, 1, a->before_us);
+    sqlite3_bind_int64(st, 2, a->limit);
+    err = step_done(c, st, "deliveries prune");
+    if (err == KZ_OK)
+        a->deleted = (size_t)sqlite3_changes(c->db);
+    return err;
+}
+
+kz_err
+kz_store__sqlite_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit,
+                                  size_t *deleted)
+{
+    struct prune_args a = {before_us, limit ? (int64_t)limit : -1, 0};
+    kz_err err = kz_store__sqlite_transaction(s, prune_in_tx, &a);
+
+    if (err == KZ_OK && deleted)
+        *deleted = a.deleted;
     return err;
 }

@@ -332,3 +332,9 @@ kz_store_delivery_attempts(struct kz_store *s, const struct kz_delivery_attempt 
 {
     return s->ops->delivery_attempts(s, a, n, applied);
 }
+
+kz_err
+kz_store_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit, size_t *deleted)
+{
+    return s->ops->deliveries_prune(s, before_us, limit, deleted);
+}

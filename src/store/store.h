@@ -367,5 +367,9 @@ struct kz_delivery_attempt {
  * removed) is skipped. *applied (may be NULL) receives how many were recorded. */
 kz_err kz_store_delivery_attempts(struct kz_store *s, const struct kz_delivery_attempt *a,
                                   size_t n, size_t *applied);
+/* Deletes up to limit delivered or dead deliveries created before before_us (never queued
+ * ones); *deleted (may be NULL) receives the count. */
+kz_err kz_store_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit,
+                                 size_t *deleted);
 
 #endif

@@ -515,6 +515,18 @@ test_attempts_retry_deliver_and_die(void **state)
     assert_int_equal(s.n, 1);
     assert_int_equal(s.last.state, KZ_DELIVERY_DEAD);
     assert_string_equal(s.last.last_error, "subscription removed");
+
+    /* Pruning the log drops finished deliveries before the time, never queued ones. */
+    ev.subject = "alert--r3";
+    w = subscribe(f, "acme", "alert.created", NULL, false);
+    assert_int_equal(emit(f, &ev), KZ_OK);
+    size_t deleted = 99;
+    assert_int_equal(kz_store_deliveries_prune(f->s, now - 1000000, 0, &deleted), KZ_OK);
+    assert_int_equal(deleted, 0);
+    assert_int_equal(kz_store_deliveries_prune(f->s, INT64_MAX, 0, &deleted), KZ_OK);
+    assert_int_equal(deleted, 2); /* alert--r (delivered) and alert--r2 (dead) */
+    assert_int_equal(deliveries_for(f, "alert--r").n, 0);
+    assert_int_equal(deliveries_for(f, "alert--r3").n, 1);
 }
 
 struct per_sub {
