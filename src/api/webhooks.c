@@ -11,7 +11,7 @@
 #include "base/banned.h"
 
 #define DELIVERIES_DEFAULT 100
-#define DELIVERIES_MAX 1000
+#define DELIVERIES_MAX     1000
 
 /* Reads the POST body into w; answers the error and returns false when it cannot. */
 static bool
@@ -177,6 +177,6 @@ KZ_API_HANDLER(kz_api_webhook_deliveries)
         kz_http_error(resp, false, 500, "Internal error", "cannot read the delivery log");
         return;
     }
-    kz_http_json(resp, 200, KZ_MEDIA_JSON, json_pack("{s:s, s:o}", "webhook", w.id, "deliveries",
-                                                     list));
+    kz_http_json(resp, 200, KZ_MEDIA_JSON,
+                 json_pack("{s:s, s:o}", "webhook", w.id, "deliveries", list));
 }

@@ -109,13 +109,18 @@ add(struct kz_store *s, struct opts *o, char *why, size_t whylen)
 int
 kz_cmd_webhook(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},      {"org", required_argument, NULL, 'o'},
-        {"url", required_argument, NULL, 'u'},     {"event", required_argument, NULL, 'e'},
-        {"collection", required_argument, NULL, 'c'}, {"national", no_argument, NULL, 'n'},
-        {"role", required_argument, NULL, 'r'},    {"subject", required_argument, NULL, 's'},
-        {"limit", required_argument, NULL, 'l'},   {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
+                                             {"org", required_argument, NULL, 'o'},
+                                             {"url", required_argument, NULL, 'u'},
+                                             {"event", required_argument, NULL, 'e'},
+                                             {"collection", required_argument, NULL, 'c'},
+                                             {"national", no_argument, NULL, 'n'},
+                                             {"role", required_argument, NULL, 'r'},
+                                             {"subject", required_argument, NULL, 's'},
+                                             {"limit", required_argument, NULL, 'l'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     struct opts o;
     struct kz_store *s;
     const char *verb;
@@ -129,14 +134,30 @@ kz_cmd_webhook(int argc, char **argv)
     kz_cli_getopt_reset();
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': o.db = optarg; break;
-        case 'o': o.org = optarg; break;
-        case 'u': o.url = optarg; break;
-        case 'c': o.coll = optarg; break;
-        case 'n': o.national = true; break;
-        case 'r': o.role = optarg; break;
-        case 's': o.subject = optarg; break;
-        case 'j': o.json = true; break;
+        case 'd':
+            o.db = optarg;
+            break;
+        case 'o':
+            o.org = optarg;
+            break;
+        case 'u':
+            o.url = optarg;
+            break;
+        case 'c':
+            o.coll = optarg;
+            break;
+        case 'n':
+            o.national = true;
+            break;
+        case 'r':
+            o.role = optarg;
+            break;
+        case 's':
+            o.subject = optarg;
+            break;
+        case 'j':
+            o.json = true;
+            break;
         case 'l':
             if (kz_str_to_u64(kz_str_from_cstr(optarg), 1, 100000, &o.limit) != KZ_OK) {
                 fputs("kizuna webhook: --limit must be from 1 to 100000\n", stderr);
@@ -152,8 +173,12 @@ kz_cmd_webhook(int argc, char **argv)
             n += (size_t)k;
             break;
         }
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            fputs(usage, stderr);
+            return 2;
         }
     }
     verb = optind < argc ? argv[optind] : "";

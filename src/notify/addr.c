@@ -37,13 +37,13 @@ kz_notify_addr_public(const struct sockaddr *sa)
         const uint8_t *b = in6->sin6_addr.s6_addr;
         static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
         if (memcmp(b, mapped, sizeof(mapped)) == 0)
-            return v4_public((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
-                             (uint32_t)b[14] << 8 | b[15]);
+            return v4_public((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 |
+                             b[15]);
         if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) || IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
             return false;
-        return !((b[0] & 0xfe) == 0xfc ||              /* fc00::/7 unique local */
+        return !((b[0] & 0xfe) == 0xfc ||                   /* fc00::/7 unique local */
                  (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* fe80::/10 link-local */
-                 b[0] == 0xff);                         /* multicast */
+                 b[0] == 0xff);                             /* multicast */
     }
     return false;
 }

@@ -21,10 +21,10 @@ extern const char *const kz_notify_event_types[];
 bool kz_notify_event_valid(const char *type);
 
 struct kz_notify_event {
-    const char *type;          /* "alert.created", "alert.updated", "incident.created",
-                                  "incident.updated", "incident.national", "object.added" */
-    const char *subject;       /* what it is about: alert id, incident id, object id */
-    const char *const *orgs;   /* organisations whose subscriptions may receive it */
+    const char *type;        /* "alert.created", "alert.updated", "incident.created",
+                                "incident.updated", "incident.national", "object.added" */
+    const char *subject;     /* what it is about: alert id, incident id, object id */
+    const char *const *orgs; /* organisations whose subscriptions may receive it */
     size_t n_orgs;
     const char *collection_id; /* object.added: the collection; NULL otherwise */
     const char *data_json;     /* the event's "data": a JSON object, serialised */
@@ -48,8 +48,8 @@ const char *kz_delivery_state_name(enum kz_delivery_state st);
 
 /* ---- subscriptions ---- */
 
-#define KZ_NOTIFY_URL_MAX 2000    /* longest accepted subscription URL */
-#define KZ_NOTIFY_MAX_PER_ORG 100 /* subscriptions of one organisation */
+#define KZ_NOTIFY_URL_MAX     2000 /* longest accepted subscription URL */
+#define KZ_NOTIFY_MAX_PER_ORG 100  /* subscriptions of one organisation */
 
 /* An http:// or https:// URL with a host, no credentials, no spaces, at most URL_MAX. */
 kz_err kz_notify_url_check(const char *url, char *why, size_t whylen);
@@ -80,8 +80,7 @@ json_t *kz_notify_delivery_json(const struct kz_delivery *d, const struct kz_del
 #define KZ_NOTIFY_SIGNATURE_MAX 96 /* "t=<seconds>,v1=<64 hex>" */
 
 /* Lower-case hex HMAC-SHA256 of msg under key (any length). */
-void kz_notify_hmac_hex(const void *key, size_t keylen, const void *msg, size_t n,
-                        char out[65]);
+void kz_notify_hmac_hex(const void *key, size_t keylen, const void *msg, size_t n, char out[65]);
 
 /* The Kizuna-Signature value: "t=<t>,v1=<hex HMAC-SHA256 of "<t>.<body>" under secret>". */
 void kz_notify_signature(const char *secret, int64_t t, const char *body, size_t n,
@@ -92,8 +91,7 @@ void kz_notify_signature(const char *secret, int64_t t, const char *body, size_t
  * time, capped, then jittered into [d/2, d] by rnd (uniform over 0..UINT32_MAX), so that
  * receivers coming back are not hit by every sender at once.
  */
-uint64_t kz_notify_backoff_ms(unsigned failures, uint64_t base_ms, uint64_t cap_ms,
-                              uint32_t rnd);
+uint64_t kz_notify_backoff_ms(unsigned failures, uint64_t base_ms, uint64_t cap_ms, uint32_t rnd);
 
 /* The request body: {"id", "event", "subject", "created", "data"}. */
 kz_err kz_notify_body(const struct kz_delivery *d, const char *data_json, struct kz_buf *out);
@@ -104,15 +102,15 @@ struct sockaddr;
 bool kz_notify_addr_public(const struct sockaddr *sa);
 
 struct kz_notify_settings {
-    unsigned attempts;          /* then dead */
-    uint64_t backoff_ms;        /* first wait */
-    uint64_t backoff_max_ms;    /* cap of the wait */
-    uint64_t timeout_ms;        /* whole request */
+    unsigned attempts;       /* then dead */
+    uint64_t backoff_ms;     /* first wait */
+    uint64_t backoff_max_ms; /* cap of the wait */
+    uint64_t timeout_ms;     /* whole request */
     uint64_t connect_timeout_ms;
-    unsigned parallel;          /* requests in flight at once */
-    uint64_t poll_ms;           /* how often the outbox is read */
-    bool public_only;           /* refuse receivers on non-public addresses */
-    uint64_t log_days;          /* finished deliveries kept this long; 0: for ever */
+    unsigned parallel; /* requests in flight at once */
+    uint64_t poll_ms;  /* how often the outbox is read */
+    bool public_only;  /* refuse receivers on non-public addresses */
+    uint64_t log_days; /* finished deliveries kept this long; 0: for ever */
 };
 
 struct kz_notify_worker;

@@ -100,7 +100,10 @@ events_check(const char *events, bool *has, char *why, size_t whylen)
     return KZ_OK;
 }
 
-enum { EV_NATIONAL = 4, EV_OBJECT_ADDED = 5 }; /* indexes in kz_notify_event_types */
+enum {
+    EV_NATIONAL = 4,
+    EV_OBJECT_ADDED = 5
+}; /* indexes in kz_notify_event_types */
 
 static void
 count_one(void *ctx, const struct kz_webhook *w)
@@ -131,8 +134,9 @@ kz_notify_subscribe(struct kz_store *s, struct kz_webhook *w, char *why, size_t 
         return KZ_ERR_INVALID;
     }
     if (has[EV_NATIONAL] && !w->national) {
-        snprintf(why, whylen, "'incident.national' goes only to national contacts "
-                              "(\"national\": true)");
+        snprintf(why, whylen,
+                 "'incident.national' goes only to national contacts "
+                 "(\"national\": true)");
         return KZ_ERR_INVALID;
     }
     err = kz_store_webhook_list(s, w->org, count_one, &n);
@@ -160,8 +164,8 @@ kz_notify_subscribe(struct kz_store *s, struct kz_webhook *w, char *why, size_t 
 }
 
 kz_err
-kz_notify_request_parse(const json_t *j, struct kz_webhook *w, const char **collection,
-                        char *why, size_t whylen)
+kz_notify_request_parse(const json_t *j, struct kz_webhook *w, const char **collection, char *why,
+                        size_t whylen)
 {
     static const char *const known[] = {"url", "events", "collection", "national", NULL};
     const json_t *url, *events, *coll, *national, *v;
@@ -173,7 +177,8 @@ kz_notify_request_parse(const json_t *j, struct kz_webhook *w, const char **coll
         snprintf(why, whylen, "the body must be a JSON object");
         return KZ_ERR_INVALID;
     }
-    json_object_foreach(kz_json_mut(j), key, v) {
+    json_object_foreach(kz_json_mut(j), key, v)
+    {
         for (i = 0; known[i] && strcmp(known[i], key) != 0; i++)
             ;
         if (!known[i]) {
@@ -183,9 +188,9 @@ kz_notify_request_parse(const json_t *j, struct kz_webhook *w, const char **coll
     }
     memset(w, 0, sizeof(*w));
     url = json_object_get(j, "url");
-    if (!json_is_string(url) || kz_cstr_copy(json_string_value(url), w->url, sizeof(w->url)) != KZ_OK) {
-        snprintf(why, whylen, "'url' is required: a string of at most %d bytes",
-                 KZ_NOTIFY_URL_MAX);
+    if (!json_is_string(url) ||
+        kz_cstr_copy(json_string_value(url), w->url, sizeof(w->url)) != KZ_OK) {
+        snprintf(why, whylen, "'url' is required: a string of at most %d bytes", KZ_NOTIFY_URL_MAX);
         return KZ_ERR_INVALID;
     }
     if (kz_notify_url_check(w->url, why, whylen) != KZ_OK)
@@ -195,7 +200,8 @@ kz_notify_request_parse(const json_t *j, struct kz_webhook *w, const char **coll
         snprintf(why, whylen, "'events' must be a non-empty array of event types");
         return KZ_ERR_INVALID;
     }
-    json_array_foreach(events, i, v) {
+    json_array_foreach(events, i, v)
+    {
         const char *s = json_string_value(v);
         int k;
         if (!s || !kz_notify_event_valid(s)) {
@@ -265,7 +271,8 @@ attempt_log_json(const char *text)
         json_decref(log);
         return json_array();
     }
-    json_array_foreach(log, i, e) {
+    json_array_foreach(log, i, e)
+    {
         json_t *at = json_object_get(e, "at");
         if (json_is_integer(at)) {
             char ts[KZ_TIME_TEXT_MAX];
@@ -290,19 +297,19 @@ time_or_null(int64_t us)
 json_t *
 kz_notify_delivery_json(const struct kz_delivery *d, const struct kz_delivery_extra *x)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "id", d->id,
-                          "subscription", d->subscription_id, "org", d->org, "url", d->url,
-                          "event", d->event, "subject", d->subject, "state",
-                          kz_delivery_state_name(d->state), "attempts", (int)d->attempts);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "id", d->id, "subscription",
+                          d->subscription_id, "org", d->org, "url", d->url, "event", d->event,
+                          "subject", d->subject, "state", kz_delivery_state_name(d->state),
+                          "attempts", (int)d->attempts);
 
     json_object_set_new(j, "created", time_or_null(d->created_us));
     json_object_set_new(j, "next_attempt",
                         d->state == KZ_DELIVERY_QUEUED ? time_or_null(d->next_us) : json_null());
     json_object_set_new(j, "delivered", time_or_null(d->delivered_us));
-    json_object_set_new(j, "last_status", d->last_status ? json_integer(d->last_status)
-                                                         : json_null());
-    json_object_set_new(j, "last_error", d->last_error[0] ? json_string(d->last_error)
-                                                          : json_null());
+    json_object_set_new(j, "last_status",
+                        d->last_status ? json_integer(d->last_status) : json_null());
+    json_object_set_new(j, "last_error",
+                        d->last_error[0] ? json_string(d->last_error) : json_null());
     if (x && x->attempt_log)
         json_object_set_new(j, "attempt_log", attempt_log_json(x->attempt_log));
     return j;

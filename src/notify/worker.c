@@ -22,8 +22,8 @@
 #include "base/time.h"
 #include "base/banned.h"
 
-#define BODY_MAX (16u << 20)
-#define FLUSH_US 20000 /* longest wait before an attempt's outcome is written */
+#define BODY_MAX       (16u << 20)
+#define FLUSH_US       20000              /* longest wait before an attempt's outcome is written */
 #define PRUNE_EVERY_US (3600LL * 1000000) /* the delivery log is pruned hourly */
 
 struct slot {
@@ -259,8 +259,9 @@ finish_done(struct kz_notify_worker *w)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
         curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &code);
         if (sl->refused)
-            snprintf(error, sizeof(error), "the receiver's address is not public "
-                                           "(webhook_public_only is set)");
+            snprintf(error, sizeof(error),
+                     "the receiver's address is not public "
+                     "(webhook_public_only is set)");
         else if (m->data.result != CURLE_OK)
             snprintf(error, sizeof(error), "%s",
                      sl->error[0] ? sl->error : curl_easy_strerror(m->data.result));
@@ -326,8 +327,8 @@ run(void *arg)
             flush(w);
         if (next_read == 0 && free_slot(w))
             continue;
-        curl_multi_poll(w->multi, NULL, 0,
-                        w->n_done ? (int)(FLUSH_US / 1000) : (int)w->cfg.poll_ms, NULL);
+        curl_multi_poll(w->multi, NULL, 0, w->n_done ? (int)(FLUSH_US / 1000) : (int)w->cfg.poll_ms,
+                        NULL);
     }
     flush(w);
     return NULL;
@@ -339,8 +340,7 @@ kz_notify_worker_start(struct kz_store *s, const struct kz_notify_settings *cfg,
 {
     struct kz_notify_worker *w;
 
-    if (s == NULL || cfg == NULL || cfg->attempts == 0 || cfg->parallel == 0 ||
-        cfg->poll_ms == 0)
+    if (s == NULL || cfg == NULL || cfg->attempts == 0 || cfg->parallel == 0 || cfg->poll_ms == 0)
         return KZ_ERR_INVALID;
     w = kz_xcalloc(1, sizeof(*w));
     w->s = s;

@@ -55,7 +55,7 @@
     " WHERE d.rn <= ?3 ORDER BY d.next_us, d.seq LIMIT ?2"
 #define SQL_DELIVERY_ATTEMPT                                                                       \
     "UPDATE webhook_deliveries SET state = ?2, attempts = attempts + 1, next_us = ?3,"             \
-    " delivered_us = CASE WHEN ?2 = 1 THEN ?4 ELSE delivered_us END, last_status = ?5,"           \
+    " delivered_us = CASE WHEN ?2 = 1 THEN ?4 ELSE delivered_us END, last_status = ?5,"            \
     " last_error = CASE WHEN ?2 = 1 THEN last_error ELSE ?6 END,"                                  \
     " attempt_log = json_insert(attempt_log, '$[#]', json_object('at', ?4, 'status', ?5,"          \
     " 'error', ?6)) WHERE id = ?1 AND state = 0"
@@ -273,11 +273,9 @@ kz_store__sqlite_webhook_delete(struct kz_store *s, const char *id, int64_t now_
 }
 
 kz_err
-kz_store__sqlite_tx_webhooks_for(struct kz_store_tx *tx, const char *event,
-                                 const char *collection_id,
-                                 void (*fn)(void *ctx, const struct kz_webhook *w,
-                                            const struct kz_org *org),
-                                 void *ctx)
+kz_store__sqlite_tx_webhooks_for(
+    struct kz_store_tx *tx, const char *event, const char *collection_id,
+    void (*fn)(void *ctx, const struct kz_webhook *w, const struct kz_org *org), void *ctx)
 {
     struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
     struct kz_webhook *hooks = NULL;

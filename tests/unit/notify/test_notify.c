@@ -238,8 +238,15 @@ static void
 test_url_check(void **state)
 {
     static const char *const bad[] = {
-        "", "ftp://x/", "http://", "http:///x", "http://u:p@host/", "http://h/a b",
-        "javascript:alert(1)", "http://:80/", NULL,
+        "",
+        "ftp://x/",
+        "http://",
+        "http:///x",
+        "http://u:p@host/",
+        "http://h/a b",
+        "javascript:alert(1)",
+        "http://:80/",
+        NULL,
     };
     char why[256], longurl[KZ_NOTIFY_URL_MAX + 20];
 
@@ -280,11 +287,11 @@ static void
 test_public_addresses(void **state)
 {
     static const char *const private4[] = {
-        "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
-        "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", NULL,
+        "127.0.0.1",  "10.1.2.3", "172.16.0.1", "172.31.255.255",  "192.168.1.1", "169.254.169.254",
+        "100.64.0.1", "0.0.0.0",  "224.0.0.1",  "255.255.255.255", NULL,
     };
-    static const char *const public4_[] = {"8.8.8.8", "172.32.0.1", "100.128.0.1", "203.0.113.9",
-                                           "192.169.0.1", NULL};
+    static const char *const public4_[] = {"8.8.8.8",     "172.32.0.1",  "100.128.0.1",
+                                           "203.0.113.9", "192.169.0.1", NULL};
     (void)state;
     for (size_t i = 0; private4[i]; i++)
         assert_false(public4(private4[i]));
@@ -479,8 +486,8 @@ test_attempts_retry_deliver_and_die(void **state)
     assert_string_equal(u.secret, w.secret);
 
     /* A failed attempt: queued again, due later. */
-    a = (struct kz_delivery_attempt){u.d.id, KZ_DELIVERY_QUEUED, now, now + 60000000, 500,
-                                     "HTTP 500"};
+    a = (struct kz_delivery_attempt){u.d.id, KZ_DELIVERY_QUEUED, now, now + 60000000,
+                                     500,    "HTTP 500"};
     assert_int_equal(kz_store_delivery_attempts(f->s, &a, 1, NULL), KZ_OK);
     memset(&u, 0, sizeof(u));
     assert_int_equal(kz_store_deliveries_due(f->s, now + 1000000, 10, 0, due_one, &u), KZ_OK);
@@ -540,7 +547,7 @@ count_per_sub(void *ctx, const struct kz_delivery *d, const struct kz_delivery_e
     struct per_sub *p = ctx;
 
     (void)x;
-    p->n[strcmp(d->subscription_id, p->ids[0]) == 0 ? 0
+    p->n[strcmp(d->subscription_id, p->ids[0]) == 0   ? 0
          : strcmp(d->subscription_id, p->ids[1]) == 0 ? 1
                                                       : 2]++;
 }
