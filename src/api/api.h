@@ -26,5 +26,6 @@ KZ_API_HANDLER(kz_api_webhooks_add);
 KZ_API_HANDLER(kz_api_webhook_get);
 KZ_API_HANDLER(kz_api_webhook_delete);
 KZ_API_HANDLER(kz_api_webhook_deliveries);
+KZ_API_HANDLER(kz_api_webhook_delivery_retry);
 
 #endif

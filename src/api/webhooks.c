@@ -180,3 +180,51 @@ KZ_API_HANDLER(kz_api_webhook_deliveries)
     kz_http_json(resp, 200, KZ_MEDIA_JSON,
                  json_pack("{s:s, s:o}", "webhook", w.id, "deliveries", list));
 }
+
+struct one_delivery {
+    const char *id;
+    json_t *j;
+};
+
+static void
+find_delivery(void *ctx, const struct kz_delivery *d, const struct kz_delivery_extra *x)
+{
+    struct one_delivery *o = ctx;
+
+    if (o->j == NULL && strcmp(d->id, o->id) == 0)
+        o->j = kz_notify_delivery_json(d, x);
+}
+
+KZ_API_HANDLER(kz_api_webhook_delivery_retry)
+{
+    struct kz_delivery_query q;
+    struct one_delivery o = {req->segments[1], NULL};
+    struct kz_webhook w;
+    kz_err err;
+
+    if (!own_webhook(hub, req, caller, &w, resp))
+        return;
+    sodium_memzero(w.secret, sizeof(w.secret));
+    err = kz_store_delivery_requeue(hub->store, w.id, req->segments[1], kz_time_now_us());
+    if (err == KZ_ERR_NOTFOUND) {
+        kz_http_error(resp, false, 404, "Not found", "webhook '%.64s' has no delivery '%.64s'",
+                      w.id, req->segments[1]);
+        return;
+    }
+    if (err == KZ_ERR_CONFLICT) {
+        kz_http_error(resp, false, 409, "Conflict",
+                      "only a dead delivery is sent again; this one is queued or delivered");
+        return;
+    }
+    memset(&q, 0, sizeof(q));
+    q.subscription_id = w.id;
+    q.newest_first = true;
+    if (err == KZ_OK)
+        err = kz_store_deliveries_list(hub->store, &q, find_delivery, &o);
+    if (err != KZ_OK || o.j == NULL) {
+        json_decref(o.j);
+        kz_http_error(resp, false, 500, "Internal error", "cannot queue the delivery again");
+        return;
+    }
+    kz_http_json(resp, 200, KZ_MEDIA_JSON, o.j);
+}

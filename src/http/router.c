@@ -40,6 +40,7 @@ static const struct kz_http_route routes[] = {
     {"GET", "/api/v1/webhooks/{}", kz_api_webhook_get, false},
     {"DELETE", "/api/v1/webhooks/{}", kz_api_webhook_delete, false},
     {"GET", "/api/v1/webhooks/{}/deliveries", kz_api_webhook_deliveries, false},
+    {"POST", "/api/v1/webhooks/{}/deliveries/{}/retry", kz_api_webhook_delivery_retry, false},
 };
 
 /* Matches path against pattern; "{}" takes one non-empty segment without '/'. */

@@ -70,6 +70,13 @@ secret_free(char *s)
     free(s);
 }
 
+/* Only a dead delivery of a subscription that still exists is queued again. */
+#define SQL_DELIVERY_STATE                                                                         \
+    "SELECT d.state FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"              \
+    " WHERE d.id = ?1 AND d.webhook_id = ?2"
+#define SQL_DELIVERY_REQUEUE                                                                       \
+    "UPDATE webhook_deliveries SET state = 0, attempts = 0, next_us = ?2 WHERE id = ?1"
+
 /* The log keeps finished deliveries for a while; seq follows created_us. */
 #define SQL_DELIVERIES_PRUNE                                                                       \
     "DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM webhook_deliveries"              \
@@ -582,4 +589,50 @@ kz_store__sqlite_deliveries_prune(struct kz_store *s, int64_t before_us, size_t 
     if (err == KZ_OK && deleted)
         *deleted = a.deleted;
     return err;
+}
+
+struct requeue_args {
+    const char *sub, *id;
+    int64_t now_us;
+};
+
+static kz_err
+requeue_in_tx(void *ctx, struct kz_store_tx *tx)
+{
+    struct requeue_args *a = ctx;
+    struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
+    sqlite3_stmt *st;
+    kz_err err = kz_store__sqlite_prepare(c, SQL_DELIVERY_STATE, &st);
+    int rc, state;
+
+    if (err != KZ_OK)
+        return err;
+    kz_store__sqlite_bind_text(st, 1, a->id);
+    kz_store__sqlite_bind_text(st, 2, a->sub);
+    rc = sqlite3_step(st);
+    state = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return kz_store__sqlite_fail(c, rc, "delivery requeue");
+    if (state < 0)
+        return KZ_ERR_NOTFOUND;
+    if (state != KZ_DELIVERY_DEAD)
+        return KZ_ERR_CONFLICT;
+    err = kz_store__sqlite_prepare(c, SQL_DELIVERY_REQUEUE, &st);
+    if (err != KZ_OK)
+        return err;
+    kz_store__sqlite_bind_text(st, 1, a->id);
+    sqlite3_bind_int64(st, 2, a->now_us);
+    return step_done(c, st, "delivery requeue");
+}
+
+kz_err
+kz_store__sqlite_delivery_requeue(struct kz_store *s, const char *subscription_id, const char *id,
+                                  int64_t now_us)
+{
+    struct requeue_args a = {subscription_id, id, now_us};
+
+    if (subscription_id == NULL || id == NULL)
+        return KZ_ERR_INVALID;
+    return kz_store__sqlite_transaction(s, requeue_in_tx, &a);
 }

@@ -338,3 +338,10 @@ kz_store_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit, s
 {
     return s->ops->deliveries_prune(s, before_us, limit, deleted);
 }
+
+kz_err
+kz_store_delivery_requeue(struct kz_store *s, const char *subscription_id, const char *id,
+                          int64_t now_us)
+{
+    return s->ops->delivery_requeue(s, subscription_id, id, now_us);
+}

@@ -367,6 +367,11 @@ struct kz_delivery_attempt {
  * removed) is skipped. *applied (may be NULL) receives how many were recorded. */
 kz_err kz_store_delivery_attempts(struct kz_store *s, const struct kz_delivery_attempt *a,
                                   size_t n, size_t *applied);
+/* Queues a dead delivery of a subscription again (attempts from 0, its log kept):
+ * KZ_ERR_NOTFOUND when the subscription has no such delivery, KZ_ERR_CONFLICT when it is
+ * not dead. */
+kz_err kz_store_delivery_requeue(struct kz_store *s, const char *subscription_id,
+                                 const char *id, int64_t now_us);
 /* Deletes up to limit delivered or dead deliveries created before before_us (never queued
  * ones); *deleted (may be NULL) receives the count. */
 kz_err kz_store_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit,

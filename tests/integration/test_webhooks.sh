@@ -175,6 +175,13 @@ check_eq "after the configured 3 attempts" 3 "$(log_field "$ACME" dead .attempts
 check "the last error says why" test -n "$(log_field "$ACME" dead .last_error | grep -i connect)"
 "$KIZUNA" webhook deliveries "$(cat "$TMP/dead.id")" --json >"$TMP/cli.json"
 check_eq "the command line shows the dead letter" dead "$(jq -r '.deliveries[0].state' "$TMP/cli.json")"
+DEAD_DLV=$(jq -r '.deliveries[0].id' "$TMP/cli.json")
+check_eq "bank cannot retry acme's dead letter" 404 "$(req POST "/api/v1/webhooks/$(cat "$TMP/dead.id")/deliveries/$DEAD_DLV/retry" "$BANK")"
+check_eq "an unknown delivery is 404" 404 "$(req POST "/api/v1/webhooks/$(cat "$TMP/dead.id")/deliveries/nope/retry" "$ACME")"
+check_eq "a dead letter is sent again on request" 200 "$(req POST "/api/v1/webhooks/$(cat "$TMP/dead.id")/deliveries/$DEAD_DLV/retry" "$ACME")"
+check_eq "queued again, attempts from zero" "queued 0" "$(jbody '"\(.state) \(.attempts)"')"
+check "dead again after the attempts" wait_for state_is "$ACME" dead dead
+check_eq "its log keeps every attempt" 6 "$(log_field "$ACME" dead '.attempt_log | length')"
 req DELETE "/api/v1/webhooks/$(cat "$TMP/dead.id")" "$ACME" >/dev/null
 
 # ---- a slow receiver does not hold up ingest nor other receivers ----
@@ -215,6 +222,7 @@ check "after the restart the receiver gets it" wait_for has_lines r3 1
 check_eq "it is the queued object" "indicator--$ID3" "$(jq -r '.body | fromjson | .data.id' <"$TMP/r3.jsonl" | head -1)"
 check_eq "signed" true "$(head -1 "$TMP/r3.jsonl" | jq -r .sig_ok)"
 check "the log says delivered" wait_for state_is "$ACME" r3 delivered
+check_eq "a delivered one is not sent again" 409 "$(req POST "/api/v1/webhooks/$(cat "$TMP/r3.id")/deliveries/$(log_field "$ACME" r3 .id)/retry" "$ACME")"
 
 # ---- kill -9 while a request is in flight: sent again after the restart ----
 stop_hub
