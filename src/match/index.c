@@ -74,6 +74,7 @@ kz_match_index_free(struct kz_match_index *ix)
     free(ix->hashes);
     free(ix->slots);
     free(ix->bloom);
+    free(ix->v4f);
     free(ix);
 }
 
@@ -232,6 +233,12 @@ kz_match__add_key(struct kz_match_index *ix, enum kz_match_kind kind, unsigned p
     ix->kinds_present |= 1u << kind;
     if (kind == KZ_MATCH_IPV4 && plen <= 32)
         ix->v4_has[plen] = true;
+    if (kind == KZ_MATCH_DOMAIN) {
+        size_t labels = 1;
+        for (size_t i = 0; i < n; i++)
+            labels += ((const char *)p)[i] == '.';
+        ix->dom_labels |= 1ull << (labels > 64 ? 63 : labels - 1);
+    }
     if (kind == KZ_MATCH_IPV6 && plen <= 128)
         ix->v6_has[plen] = true;
 }
@@ -242,6 +249,50 @@ key_eq(const struct kz_match_index *ix, const struct kz_match__key *k, unsigned 
 {
     return k->kind == kind && k->plen == plen && k->len == n &&
            memcmp(ix->arena + k->off, p, n) == 0;
+}
+
+/* Sets bits [first, first + count) of a bitmap. */
+static void
+set_bits(uint64_t *map, uint64_t first, uint64_t count)
+{
+    while (count && (first & 63)) {
+        map[first / 64] |= 1ull << (first & 63);
+        first++;
+        count--;
+    }
+    for (; count >= 64; count -= 64, first += 64)
+        map[first / 64] = ~0ull;
+    for (; count; count--, first++)
+        map[first / 64] |= 1ull << (first & 63);
+}
+
+/*
+ * The IPv4 block filter: about 64 bits per address key, between 2^16 (8 KB) and 2^24
+ * (2 MB) bits, so that an address outside every listed block costs one bit test.
+ */
+static void
+build_v4_filter(struct kz_match_index *ix)
+{
+    size_t nv4 = 0;
+
+    for (size_t i = 0; i < ix->nkeys; i++)
+        nv4 += ix->keys[i].kind == KZ_MATCH_IPV4;
+    if (nv4 == 0)
+        return;
+    ix->v4f_bits = 16;
+    while (ix->v4f_bits < 24 && (1ull << ix->v4f_bits) < (uint64_t)nv4 * 64)
+        ix->v4f_bits++;
+    ix->v4f = kz_xcalloc((1ull << ix->v4f_bits) / 64, sizeof(uint64_t));
+    for (size_t i = 0; i < ix->nkeys; i++) {
+        const struct kz_match__key *k = &ix->keys[i];
+        if (k->kind != KZ_MATCH_IPV4)
+            continue;
+        const uint8_t *a = (const uint8_t *)ix->arena + k->off;
+        uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+        uint64_t first = v >> (32 - ix->v4f_bits);
+        uint64_t count = k->plen >= ix->v4f_bits ? 1 : 1ull << (ix->v4f_bits - k->plen);
+        set_bits(ix->v4f, first, count);
+    }
 }
 
 kz_err
@@ -300,14 +351,8 @@ kz_match_index_finish(struct kz_match_index *ix)
         const struct kz_match__key *k = &ix->keys[i];
         uint64_t h = kz_match__hash(k->kind, k->plen, ix->arena + k->off, k->len);
         ix->bloom[(h >> 8) & ix->bloom_mask] |= (1ull << ((h >> 40) & 63)) | (1ull << ((h >> 46) & 63));
-        if (k->kind == KZ_MATCH_IPV4) {
-            const uint8_t *a = (const uint8_t *)ix->arena + k->off;
-            uint32_t first = (uint32_t)a[0] << 8 | a[1];
-            uint32_t count = k->plen >= 16 ? 1 : 1u << (16 - k->plen);
-            for (uint32_t b = first; b < first + count && b < 65536; b++)
-                ix->v4_16[b / 64] |= 1ull << (b % 64);
-        }
     }
+    build_v4_filter(ix);
     ix->n_v4_plens = 0;
     for (int l = 32; l >= 0; l--)
         if (ix->v4_has[l])
@@ -380,7 +425,8 @@ kz_match_index_memory(const struct kz_match_index *ix)
     return ix->arena_cap + ix->inds_cap * sizeof(*ix->inds) +
            ix->windows_cap * sizeof(*ix->windows) + ix->keys_cap * sizeof(*ix->keys) +
            (ix->mask + 1) * sizeof(uint64_t) * (ix->slots != NULL) +
-           (ix->bloom ? (ix->bloom_mask + 1) * sizeof(uint64_t) : 0) + sizeof(*ix);
+           (ix->bloom ? (ix->bloom_mask + 1) * sizeof(uint64_t) : 0) +
+           (ix->v4f ? (1ull << ix->v4f_bits) / 8 : 0) + sizeof(*ix);
 }
 
 void

@@ -57,8 +57,14 @@ struct kz_match_index {
      */
     uint64_t *bloom;
     uint64_t bloom_mask; /* words - 1 */
-    /* Which IPv4 /16 blocks any address key covers: most observed addresses stop here. */
-    uint64_t v4_16[65536 / 64];
+    /*
+     * Which IPv4 blocks of v4f_bits leading bits (16 to 24, more with more address keys)
+     * any address key covers: most observed addresses stop at this one bit.
+     */
+    uint64_t *v4f;
+    unsigned v4f_bits;
+    /* Bit l-1 set when some domain key has l labels (bit 63: 64 or more). */
+    uint64_t dom_labels;
     bool finished;
 };
 
@@ -184,6 +190,11 @@ struct kz_match__zeek {
     uint32_t *want;  /* the columns worth reading, in order */
     size_t nwant;
     uint32_t *pos;   /* separator positions of the current line */
+    uint32_t *blk;   /* with have_seps: per 16 bytes, separators before << 16 | their mask */
+    size_t blk_cap;
+    size_t nsep;     /* how many separators the line has, when have_seps */
+    bool have_seps;  /* pos and nsep were found with the line's end (kz_match__zeek_split) */
+    bool esc;        /* with have_seps: the line has a '\\' (Zeek escapes) */
 };
 
 struct kz_match__csv {
@@ -201,6 +212,11 @@ bool kz_match__read_zeek_json(struct kz_match__line *ln, const char *p, size_t n
 int kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const char *p,
                         size_t n);
 void kz_match__zeek_release(struct kz_match__zeek *z);
+/*
+ * Finds the end of the line at p (its '\n', or n) and, for a data line, the separators in
+ * it in the same pass, for the next kz_match__read_zeek. Returns the line's length.
+ */
+size_t kz_match__zeek_split(struct kz_match__zeek *z, const char *p, size_t n);
 int kz_match__read_csv(struct kz_match__csv *c, struct kz_match__line *ln, const char *p, size_t n);
 void kz_match__csv_release(struct kz_match__csv *c);
 /* True when a CSV header names at least one column we can match on (for --format auto). */

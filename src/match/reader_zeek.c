@@ -7,6 +7,9 @@
 #include "match/match_int.h"
 
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "base/banned.h"
 
@@ -97,6 +100,7 @@ kz_match__zeek_release(struct kz_match__zeek *z)
     free(z->names_mem);
     free(z->want);
     free(z->pos);
+    free(z->blk);
     memset(z, 0, sizeof(*z));
 }
 
@@ -235,26 +239,136 @@ find_seps(const char *p, size_t n, char sep, uint32_t *pos, size_t max)
     return k;
 }
 
+/* Bits set in a 16-bit mask. */
+static inline unsigned
+bits16(unsigned m)
+{
+    static const uint8_t pc[256] = {
+#define B2(n) n, n + 1, n + 1, n + 2
+#define B4(n) B2(n), B2(n + 1), B2(n + 1), B2(n + 2)
+#define B6(n) B4(n), B4(n + 1), B4(n + 1), B4(n + 2)
+        B6(0), B6(1), B6(1), B6(2),
+#undef B2
+#undef B4
+#undef B6
+    };
+    return (unsigned)pc[m & 255] + pc[m >> 8];
+}
+
+#define ZEEK_SPLIT_MAX_BLOCKS 65536 /* lines up to 1 MB take the one-pass split */
+
+/* Block b of the line: which of its 16 bytes are separators, and how many came before. */
+static inline void
+put_block(struct kz_match__zeek *z, size_t b, unsigned mask, size_t *k)
+{
+    z->blk[b] = (uint32_t)(*k & 0xffff) << 16 | mask;
+    *k += bits16(mask);
+}
+
+size_t
+kz_match__zeek_split(struct kz_match__zeek *z, const char *p, size_t n)
+{
+    const char *nl;
+    size_t i = 0, k = 0, b = 0;
+    unsigned esc = 0;
+
+    z->have_seps = false;
+    /* Header lines, lines before '#fields', and the odd '\r' separator take the plain way. */
+    if (!z->have_fields || n == 0 || p[0] == '#' || z->sep == '\r' || z->sep == '\n')
+        goto plain;
+    for (;;) {
+        unsigned ms = 0, mn = 0, mb = 0;
+        if (b + 1 >= z->blk_cap) {
+            if (z->blk_cap >= ZEEK_SPLIT_MAX_BLOCKS)
+                goto plain;
+            z->blk_cap = z->blk_cap ? z->blk_cap * 2 : 64;
+            z->blk = kz_xrealloc(z->blk, z->blk_cap * sizeof(*z->blk));
+        }
+#if defined(__SSE2__)
+        if (i + 16 <= n) {
+            const __m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            ms = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(z->sep)));
+            mn = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('\n')));
+            mb = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')));
+        } else
+#endif
+        {
+            for (size_t j = 0; j < 16 && i + j < n; j++) {
+                ms |= (unsigned)(p[i + j] == z->sep) << j;
+                mn |= (unsigned)(p[i + j] == '\n') << j;
+                mb |= (unsigned)(p[i + j] == '\\') << j;
+            }
+            if (i + 16 > n)
+                mn |= 1u << (n - i); /* the end of the buffer ends the line */
+        }
+        if (mn) {
+            unsigned e = (unsigned)__builtin_ctz(mn), below = (1u << e) - 1;
+            put_block(z, b, ms & below, &k);
+            z->blk[b + 1] = (uint32_t)(k & 0xffff) << 16; /* sentinel for the select */
+            z->nsep = k;
+            z->esc = (esc | (mb & below)) != 0;
+            z->have_seps = true;
+            return i + e;
+        }
+        esc |= mb;
+        put_block(z, b, ms, &k);
+        b++;
+        i += 16;
+    }
+plain:
+    nl = memchr(p, '\n', n);
+    return nl ? (size_t)(nl - p) : n;
+}
+
+/* Offset of separator t of the split line; calls come with t ascending. */
+static inline size_t
+sep_at(const struct kz_match__zeek *z, size_t *b, size_t t)
+{
+    unsigned m, skip;
+
+    while ((z->blk[*b + 1] >> 16) <= t)
+        (*b)++;
+    m = z->blk[*b] & 0xffff;
+    for (skip = (unsigned)(t - (z->blk[*b] >> 16)); skip; skip--)
+        m &= m - 1;
+    return *b * 16 + (size_t)__builtin_ctz(m);
+}
+
 int
 kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const char *p, size_t n)
 {
     struct zctx c = {.ln = ln};
     char tmp[KZ_MATCH_VALUE_MAX];
     char set_sep;
-    size_t nsep;
+    size_t nsep, blk = 0;
+    bool esc = true, split = false;
 
     if (p[0] == '#')
         return header_line(z, p, n);
     if (!z->have_fields || n > UINT32_MAX)
         return -1;
-    nsep = find_seps(p, n, z->sep, z->pos, z->ncols - 1);
+    if (z->have_seps) {
+        /* A '\r' the scan loop dropped from the end is no separator: the counts hold. */
+        split = true;
+        nsep = z->nsep;
+        esc = z->esc;
+        z->have_seps = false;
+    } else {
+        nsep = find_seps(p, n, z->sep, z->pos, z->ncols - 1);
+    }
     if (nsep != z->ncols - 1)
         return -1;
     set_sep = z->set_sep;
     for (size_t w = 0; w < z->nwant; w++) {
         size_t col = z->want[w];
-        size_t fs = col == 0 ? 0 : z->pos[col - 1] + 1;
-        size_t fe = col + 1 < z->ncols ? z->pos[col] : n;
+        size_t fs, fe;
+        if (split) {
+            fs = col == 0 ? 0 : sep_at(z, &blk, col - 1) + 1;
+            fe = col + 1 < z->ncols ? sep_at(z, &blk, col) : n;
+        } else {
+            fs = col == 0 ? 0 : z->pos[col - 1] + 1;
+            fe = col + 1 < z->ncols ? z->pos[col] : n;
+        }
         const char *f = p + fs;
         size_t fn = fe - fs;
         enum kz_match__field kind = (enum kz_match__field)z->cols[col];
@@ -263,7 +377,7 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
             continue;
         const char *v = f;
         size_t vn = fn;
-        if (kind != KZ_F_URI && kind != KZ_F_URIHOST && memchr(f, '\\', fn)) {
+        if (esc && kind != KZ_F_URI && kind != KZ_F_URIHOST && memchr(f, '\\', fn)) {
             vn = zeek_unescape(f, fn, tmp, sizeof(tmp));
             v = tmp;
         }

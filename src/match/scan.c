@@ -356,6 +356,15 @@ kz_match_scanner_feed(struct kz_match_scanner *s, const char *p, size_t n, uint6
     uint64_t lineno = first_line;
 
     s->st.bytes += n;
+    if (s->o.format == KZ_FMT_ZEEK) {
+        /* One pass finds the line's end and its separators. */
+        while (p < end) {
+            size_t len = kz_match__zeek_split(&s->zeek, p, (size_t)(end - p));
+            one_line(s, p, len, lineno++);
+            p += len + (p + len < end);
+        }
+        return lineno - first_line;
+    }
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
