@@ -90,6 +90,7 @@ uint32_t kz_match__find_h(const struct kz_match_index *ix, uint64_t h, enum kz_m
 
 /* IPv4 text to 4 bytes; plen receives 32 or the CIDR length when cidr is allowed. */
 bool kz_match__parse_ipv4(const char *p, size_t n, uint8_t out[4], unsigned *plen, bool cidr);
+
 bool kz_match__parse_ipv6(const char *p, size_t n, uint8_t out[16], unsigned *plen, bool cidr);
 void kz_match__mask(uint8_t *a, size_t bytes, unsigned plen);
 /* Lower-case, no trailing dot; out has KZ_MATCH_DOMAIN_MAX bytes. */
@@ -190,7 +191,7 @@ struct kz_match__zeek {
     uint32_t *want;  /* the columns worth reading, in order */
     size_t nwant;
     uint32_t *pos;   /* separator positions of the current line */
-    uint32_t *blk;   /* with have_seps: per 16 bytes, separators before << 16 | their mask */
+    uint64_t *blk;   /* with have_seps: per 32 bytes, separators before << 32 | their mask */
     size_t blk_cap;
     size_t nsep;     /* how many separators the line has, when have_seps */
     bool have_seps;  /* pos and nsep were found with the line's end (kz_match__zeek_split) */
@@ -217,6 +218,19 @@ void kz_match__zeek_release(struct kz_match__zeek *z);
  * it in the same pass, for the next kz_match__read_zeek. Returns the line's length.
  */
 size_t kz_match__zeek_split(struct kz_match__zeek *z, const char *p, size_t n);
+/* After kz_match__zeek_split: the offset of separator t; calls come with t ascending from *b = 0. */
+static inline size_t
+kz_match__zeek_sep(const struct kz_match__zeek *z, size_t *b, size_t t)
+{
+    uint32_t m;
+
+    while ((z->blk[*b + 1] >> 32) <= t)
+        (*b)++;
+    m = (uint32_t)z->blk[*b];
+    for (size_t skip = t - (size_t)(z->blk[*b] >> 32); skip; skip--)
+        m &= m - 1;
+    return *b * 32 + (size_t)__builtin_ctz(m);
+}
 int kz_match__read_csv(struct kz_match__csv *c, struct kz_match__line *ln, const char *p, size_t n);
 void kz_match__csv_release(struct kz_match__csv *c);
 /* True when a CSV header names at least one column we can match on (for --format auto). */

@@ -7,9 +7,6 @@
 #include "match/match_int.h"
 
 #include <stdlib.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "base/banned.h"
 
@@ -239,101 +236,6 @@ find_seps(const char *p, size_t n, char sep, uint32_t *pos, size_t max)
     return k;
 }
 
-/* Bits set in a 16-bit mask. */
-static inline unsigned
-bits16(unsigned m)
-{
-    static const uint8_t pc[256] = {
-#define B2(n) n, n + 1, n + 1, n + 2
-#define B4(n) B2(n), B2(n + 1), B2(n + 1), B2(n + 2)
-#define B6(n) B4(n), B4(n + 1), B4(n + 1), B4(n + 2)
-        B6(0), B6(1), B6(1), B6(2),
-#undef B2
-#undef B4
-#undef B6
-    };
-    return (unsigned)pc[m & 255] + pc[m >> 8];
-}
-
-#define ZEEK_SPLIT_MAX_BLOCKS 65536 /* lines up to 1 MB take the one-pass split */
-
-/* Block b of the line: which of its 16 bytes are separators, and how many came before. */
-static inline void
-put_block(struct kz_match__zeek *z, size_t b, unsigned mask, size_t *k)
-{
-    z->blk[b] = (uint32_t)(*k & 0xffff) << 16 | mask;
-    *k += bits16(mask);
-}
-
-size_t
-kz_match__zeek_split(struct kz_match__zeek *z, const char *p, size_t n)
-{
-    const char *nl;
-    size_t i = 0, k = 0, b = 0;
-    unsigned esc = 0;
-
-    z->have_seps = false;
-    /* Header lines, lines before '#fields', and the odd '\r' separator take the plain way. */
-    if (!z->have_fields || n == 0 || p[0] == '#' || z->sep == '\r' || z->sep == '\n')
-        goto plain;
-    for (;;) {
-        unsigned ms = 0, mn = 0, mb = 0;
-        if (b + 1 >= z->blk_cap) {
-            if (z->blk_cap >= ZEEK_SPLIT_MAX_BLOCKS)
-                goto plain;
-            z->blk_cap = z->blk_cap ? z->blk_cap * 2 : 64;
-            z->blk = kz_xrealloc(z->blk, z->blk_cap * sizeof(*z->blk));
-        }
-#if defined(__SSE2__)
-        if (i + 16 <= n) {
-            const __m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-            ms = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(z->sep)));
-            mn = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('\n')));
-            mb = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')));
-        } else
-#endif
-        {
-            for (size_t j = 0; j < 16 && i + j < n; j++) {
-                ms |= (unsigned)(p[i + j] == z->sep) << j;
-                mn |= (unsigned)(p[i + j] == '\n') << j;
-                mb |= (unsigned)(p[i + j] == '\\') << j;
-            }
-            if (i + 16 > n)
-                mn |= 1u << (n - i); /* the end of the buffer ends the line */
-        }
-        if (mn) {
-            unsigned e = (unsigned)__builtin_ctz(mn), below = (1u << e) - 1;
-            put_block(z, b, ms & below, &k);
-            z->blk[b + 1] = (uint32_t)(k & 0xffff) << 16; /* sentinel for the select */
-            z->nsep = k;
-            z->esc = (esc | (mb & below)) != 0;
-            z->have_seps = true;
-            return i + e;
-        }
-        esc |= mb;
-        put_block(z, b, ms, &k);
-        b++;
-        i += 16;
-    }
-plain:
-    nl = memchr(p, '\n', n);
-    return nl ? (size_t)(nl - p) : n;
-}
-
-/* Offset of separator t of the split line; calls come with t ascending. */
-static inline size_t
-sep_at(const struct kz_match__zeek *z, size_t *b, size_t t)
-{
-    unsigned m, skip;
-
-    while ((z->blk[*b + 1] >> 16) <= t)
-        (*b)++;
-    m = z->blk[*b] & 0xffff;
-    for (skip = (unsigned)(t - (z->blk[*b] >> 16)); skip; skip--)
-        m &= m - 1;
-    return *b * 16 + (size_t)__builtin_ctz(m);
-}
-
 int
 kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const char *p, size_t n)
 {
@@ -363,8 +265,8 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
         size_t col = z->want[w];
         size_t fs, fe;
         if (split) {
-            fs = col == 0 ? 0 : sep_at(z, &blk, col - 1) + 1;
-            fe = col + 1 < z->ncols ? sep_at(z, &blk, col) : n;
+            fs = col == 0 ? 0 : kz_match__zeek_sep(z, &blk, col - 1) + 1;
+            fe = col + 1 < z->ncols ? kz_match__zeek_sep(z, &blk, col) : n;
         } else {
             fs = col == 0 ? 0 : z->pos[col - 1] + 1;
             fe = col + 1 < z->ncols ? z->pos[col] : n;
