@@ -4,6 +4,7 @@
  * so a miss is decided without touching the arena; a hit is verified against it.
  */
 #include "match/match_int.h"
+#include "match/lex.h"
 
 #include <gnutls/crypto.h>
 #include <stdio.h>
@@ -143,18 +144,6 @@ kz_match__uuid_text(const uint8_t u[16], char out[37])
     out[j] = '\0';
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool
 uuid_parse(const char *s, size_t n, uint8_t out[16])
 {
@@ -165,13 +154,13 @@ uuid_parse(const char *s, size_t n, uint8_t out[16])
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '-')
             continue;
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        int byte = kz_match__hex2(s + i);
         /* Upper-case ids are kept as text so they print back as they came. */
         if (s[i] >= 'A' && s[i] <= 'F')
             return false;
         if (s[i + 1] >= 'A' && s[i + 1] <= 'F')
             return false;
-        out[j++] = (uint8_t)(hi << 4 | lo);
+        out[j++] = (uint8_t)byte;
         i++;
     }
     return j == 16;

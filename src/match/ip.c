@@ -4,21 +4,17 @@
  * length that occurs in the index, longest first.
  */
 #include "match/match_int.h"
+#include "match/lex.h"
 
 #include "base/banned.h"
 
 static bool
 parse_plen(const char *p, size_t n, unsigned max, unsigned *out)
 {
-    unsigned v = 0;
+    unsigned v;
 
-    if (n == 0 || n > 3)
+    if (n > 3 || !kz_match__dec(p, n, &v))
         return false;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-        v = v * 10 + (unsigned)(p[i] - '0');
-    }
     if (v > max || (n > 1 && p[0] == '0'))
         return false;
     *out = v;
@@ -65,18 +61,6 @@ kz_match__parse_ipv4(const char *p, size_t n, uint8_t out[4], unsigned *plen, bo
     return true;
 }
 
-static int
-hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool
 kz_match__parse_ipv6(const char *p, size_t n, uint8_t out[16], unsigned *plen, bool cidr)
 {
@@ -110,8 +94,8 @@ kz_match__parse_ipv6(const char *p, size_t n, uint8_t out[16], unsigned *plen, b
     while (i < n) {
         unsigned v = 0;
         size_t digits = 0, start = i;
-        while (i < n && digits < 5 && hexv(p[i]) >= 0) {
-            v = v << 4 | (unsigned)hexv(p[i]);
+        while (i < n && digits < 5 && kz_match__is_hex(p[i])) {
+            v = v << 4 | (unsigned)kz_match__hexv(p[i]);
             i++;
             digits++;
         }

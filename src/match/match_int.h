@@ -253,6 +253,14 @@ enum kz_match__field {
     KZ_F_TS,
 };
 
+/*
+ * Looks one value of a classified field up (addresses, names, URLs, hashes, e-mail
+ * addresses; a URIHOST as a host). False for what the reader keeps itself: the URI, the
+ * URIHOST for pairing with it, the time, and fields of no kind.
+ */
+bool kz_match__check_field(struct kz_match__line *ln, enum kz_match__field f, const char *name,
+                           const char *v, size_t n);
+
 /* Stable ids: "indicator--" + a name-based (SHA-1, version 5) UUID of the seed. */
 void kz_match__uuid5(const void *ns16, const void *name, size_t n, uint8_t out[16]);
 void kz_match__uuid_text(const uint8_t u[16], char out[37]);

@@ -5,6 +5,7 @@
  * server_name, file hashes, and SMTP addresses.
  */
 #include "match/match_int.h"
+#include "match/lex.h"
 
 #include <stdlib.h>
 
@@ -48,35 +49,16 @@ zvalue(struct zctx *z, enum kz_match__field f, const char *name, const char *v, 
 {
     struct kz_match__line *ln = z->ln;
 
+    if (kz_match__check_field(ln, f, name, v, n))
+        return;
     switch (f) {
-    case KZ_F_IP:
-        kz_match__check_ip(ln, name, v, n);
-        break;
-    case KZ_F_DOMAIN:
-        kz_match__check_domain(ln, name, v, n);
-        break;
-    case KZ_F_HOST:
-    case KZ_F_ANSWERS:
-        kz_match__check_host(ln, name, v, n);
-        break;
     case KZ_F_URIHOST:
-        kz_match__check_host(ln, name, v, n);
         z->host = v;
         z->hostn = n;
         break;
     case KZ_F_URI:
         z->uri = v;
         z->urin = n;
-        break;
-    case KZ_F_URL:
-        kz_match__check_url_full(ln, name, v, n);
-        break;
-    case KZ_F_HASH:
-        kz_match__check_hash(ln, name, v, n);
-        break;
-    case KZ_F_EMAIL:
-    case KZ_F_EMAILS:
-        kz_match__check_email(ln, name, v, n);
         break;
     case KZ_F_TS:
         ln->ts = v;
@@ -101,18 +83,6 @@ kz_match__zeek_release(struct kz_match__zeek *z)
     memset(z, 0, sizeof(*z));
 }
 
-static int
-hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes Zeek's "\xHH" escapes; returns the length written. */
 static size_t
 zeek_unescape(const char *p, size_t n, char *out, size_t outlen)
@@ -120,9 +90,8 @@ zeek_unescape(const char *p, size_t n, char *out, size_t outlen)
     size_t o = 0;
 
     for (size_t i = 0; i < n && o < outlen; i++) {
-        if (p[i] == '\\' && i + 3 < n && p[i + 1] == 'x' && hexv(p[i + 2]) >= 0 &&
-            hexv(p[i + 3]) >= 0) {
-            out[o++] = (char)(hexv(p[i + 2]) << 4 | hexv(p[i + 3]));
+        if (p[i] == '\\' && i + 3 < n && p[i + 1] == 'x' && kz_match__hex2(p + i + 2) >= 0) {
+            out[o++] = (char)kz_match__hex2(p + i + 2);
             i += 3;
         } else {
             out[o++] = p[i];

@@ -4,6 +4,7 @@
  * here allocates per line.
  */
 #include "match/match_int.h"
+#include "match/lex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,19 +51,6 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-static bool
-digits(const char *p, size_t n, unsigned *out)
-{
-    unsigned v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-        v = v * 10 + (unsigned)(p[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
 /* "1521911720.865716" */
 static int64_t
 parse_epoch(const char *p, size_t n)
@@ -101,9 +89,10 @@ parse_iso(const char *p, size_t n)
     size_t i = 19;
     int fd = 0;
 
-    if (n < 19 || !digits(p, 4, &y) || p[4] != '-' || !digits(p + 5, 2, &mo) || p[7] != '-' ||
-        !digits(p + 8, 2, &d) || (p[10] != 'T' && p[10] != ' ') || !digits(p + 11, 2, &h) ||
-        p[13] != ':' || !digits(p + 14, 2, &mi) || p[16] != ':' || !digits(p + 17, 2, &s))
+    if (n < 19 || !kz_match__dec(p, 4, &y) || p[4] != '-' || !kz_match__dec(p + 5, 2, &mo) ||
+        p[7] != '-' || !kz_match__dec(p + 8, 2, &d) || (p[10] != 'T' && p[10] != ' ') ||
+        !kz_match__dec(p + 11, 2, &h) || p[13] != ':' || !kz_match__dec(p + 14, 2, &mi) ||
+        p[16] != ':' || !kz_match__dec(p + 17, 2, &s))
         return INT64_MIN;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
         return INT64_MIN;
@@ -121,12 +110,12 @@ parse_iso(const char *p, size_t n)
         unsigned oh, om;
         int sign = p[i] == '-' ? -1 : 1;
         i++;
-        if (i + 2 > n || !digits(p + i, 2, &oh))
+        if (i + 2 > n || !kz_match__dec(p + i, 2, &oh))
             return INT64_MIN;
         i += 2;
         if (i < n && p[i] == ':')
             i++;
-        if (i + 2 > n || !digits(p + i, 2, &om))
+        if (i + 2 > n || !kz_match__dec(p + i, 2, &om))
             return INT64_MIN;
         i += 2;
         off = sign * (int64_t)(oh * 3600 + om * 60);
