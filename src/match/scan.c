@@ -52,12 +52,31 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 }
 
 /* "1521911720.865716" */
+/* A fraction of a second at p[*i] (".981520", any number of digits) in microseconds. */
+static int64_t
+frac_us(const char *p, size_t n, size_t *i)
+{
+    int64_t us = 0;
+    int fd = 0;
+
+    if (*i >= n || p[*i] != '.')
+        return 0;
+    for ((*i)++; *i < n && p[*i] >= '0' && p[*i] <= '9'; (*i)++) {
+        if (fd < 6) {
+            us = us * 10 + (p[*i] - '0');
+            fd++;
+        }
+    }
+    while (fd++ < 6)
+        us *= 10;
+    return us;
+}
+
 static int64_t
 parse_epoch(const char *p, size_t n)
 {
-    int64_t s = 0, us = 0;
+    int64_t s = 0, us;
     size_t i = 0;
-    int fd = 0;
 
     if (n == 0 || n > 24)
         return INT64_MIN;
@@ -65,18 +84,9 @@ parse_epoch(const char *p, size_t n)
         s = s * 10 + (p[i] - '0');
     if (i == 0)
         return INT64_MIN;
-    if (i < n && p[i] == '.') {
-        for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-            if (fd < 6) {
-                us = us * 10 + (p[i] - '0');
-                fd++;
-            }
-        }
-    }
+    us = frac_us(p, n, &i);
     if (i != n)
         return INT64_MIN;
-    while (fd++ < 6)
-        us *= 10;
     return s * 1000000 + us;
 }
 
@@ -85,9 +95,8 @@ static int64_t
 parse_iso(const char *p, size_t n)
 {
     unsigned y, mo, d, h, mi, s;
-    int64_t us = 0, off = 0;
+    int64_t us, off = 0;
     size_t i = 19;
-    int fd = 0;
 
     if (n < 19 || !kz_match__dec(p, 4, &y) || p[4] != '-' || !kz_match__dec(p + 5, 2, &mo) ||
         p[7] != '-' || !kz_match__dec(p + 8, 2, &d) || (p[10] != 'T' && p[10] != ' ') ||
@@ -96,16 +105,7 @@ parse_iso(const char *p, size_t n)
         return INT64_MIN;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
         return INT64_MIN;
-    if (i < n && p[i] == '.') {
-        for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-            if (fd < 6) {
-                us = us * 10 + (p[i] - '0');
-                fd++;
-            }
-        }
-        while (fd++ < 6)
-            us *= 10;
-    }
+    us = frac_us(p, n, &i);
     if (i < n && (p[i] == '+' || p[i] == '-')) {
         unsigned oh, om;
         int sign = p[i] == '-' ? -1 : 1;
