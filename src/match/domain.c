@@ -98,6 +98,7 @@ kz_match__check_domain(struct kz_match__line *ln, const char *field, const char 
     uint16_t dots[KZ_MATCH_DOMAIN_MAX];
     size_t dn, nd;
 
+    kz_match__note(ln, KZ_MATCH_DOMAIN, field, p, n);
     if (!(ix->kinds_present & (1u << KZ_MATCH_DOMAIN)))
         return;
     dn = lower_dots(p, n, d, dots, &nd);

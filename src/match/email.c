@@ -49,10 +49,11 @@ kz_match__check_email(struct kz_match__line *ln, const char *field, const char *
     size_t en;
     uint32_t k;
 
-    if (!(ln->ix->kinds_present & (1u << KZ_MATCH_EMAIL)))
-        return;
     en = kz_match__norm_email(p, n, e, sizeof(e));
     if (en == 0)
+        return;
+    kz_match__note(ln, KZ_MATCH_EMAIL, field, e, en);
+    if (!(ln->ix->kinds_present & (1u << KZ_MATCH_EMAIL)))
         return;
     k = kz_match__find(ln->ix, KZ_MATCH_EMAIL, 0, e, en);
     if (k != UINT32_MAX)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/id.h"
+#include "pattern/pattern.h"
 #include "base/banned.h"
 
 static const char *const kind_names[KZ_MATCH_KIND_COUNT] = {
@@ -76,6 +77,9 @@ kz_match_index_free(struct kz_match_index *ix)
     free(ix->slots);
     free(ix->bloom);
     free(ix->v4f);
+    for (size_t i = 0; i < ix->nevals; i++)
+        kz_pattern_free(ix->evals[i].p);
+    free(ix->evals);
     free(ix);
 }
 

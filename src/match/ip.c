@@ -176,6 +176,7 @@ kz_match__check_ip_r(struct kz_match__line *ln, const char *field, const char *p
     if (kz_match__parse_ipv4(p, n, a, &plen, false)) {
         uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
         uint32_t blk;
+        kz_match__note(ln, KZ_MATCH_IPV4, field, p, n);
         if (!ix->v4f)
             return true;
         blk = v >> (32 - ix->v4f_bits);
@@ -196,6 +197,7 @@ kz_match__check_ip_r(struct kz_match__line *ln, const char *field, const char *p
         return true;
     }
     if (memchr(p, ':', n) && kz_match__parse_ipv6(p, n, a, &plen, false)) {
+        kz_match__note(ln, KZ_MATCH_IPV6, field, p, n);
         for (size_t i = 0; i < ix->n_v6_plens; i++) {
             unsigned l = ix->v6_plens[i];
             uint32_t k;

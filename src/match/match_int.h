@@ -31,6 +31,14 @@ struct kz_match__key {
     uint32_t next;  /* next key with the same value, or UINT32_MAX */
 };
 
+struct kz_pattern;
+
+/* A pattern the index cannot take: the evaluator decides it for each event. */
+struct kz_match__evpat {
+    struct kz_pattern *p;
+    uint32_t ind;
+};
+
 struct kz_match_index {
     char *arena;
     size_t arena_n, arena_cap;
@@ -65,6 +73,8 @@ struct kz_match_index {
     unsigned v4f_bits;
     /* Bit l-1 set when some domain key has l labels (bit 63: 64 or more). */
     uint64_t dom_labels;
+    struct kz_match__evpat *evals;
+    size_t nevals, evals_cap;
     bool finished;
 };
 
@@ -109,6 +119,15 @@ size_t kz_match__norm_email(const char *p, size_t n, char *out, size_t outlen);
 /* ---- the line being scanned ---- */
 
 #define KZ_MATCH_LINE_HITS 32
+#define KZ_MATCH_LINE_OBS 16
+
+/* An observed value of the line, kept for the evaluator (only when it has patterns). */
+struct kz_match__obs {
+    uint8_t kind;   /* enum kz_match_kind */
+    char role;      /* 's' source address, 'd' destination address, 0 */
+    uint16_t len;
+    uint32_t off;   /* in obsbuf */
+};
 
 struct kz_match__hit {
     uint32_t ind;
@@ -129,7 +148,30 @@ struct kz_match__line {
     size_t tsn;
     bool ts_epoch;      /* Zeek TSV "1521911720.865716" */
     char tsbuf[64];     /* ts copied when the line's own bytes are not what was walked */
+    struct kz_match__obs obs[KZ_MATCH_LINE_OBS];
+    size_t nobs;
+    char obsbuf[4096];
+    size_t obsbuf_n;
 };
+
+/* Notes an observed value for the evaluator; a no-op when the index has no patterns for it. */
+void kz_match__observe(struct kz_match__line *ln, enum kz_match_kind kind, const char *field,
+                       const char *p, size_t n);
+/* kz_match__observe when the index has patterns for the evaluator (cheap otherwise). */
+static inline void
+kz_match__note(struct kz_match__line *ln, enum kz_match_kind kind, const char *field,
+               const char *p, size_t n)
+{
+    if (ln->ix->nevals)
+        kz_match__observe(ln, kind, field, p, n);
+}
+
+/* The field of hits the evaluator found. */
+extern const char kz_match__pattern_field[];
+/* Runs the evaluator's patterns over the values the line's reader observed. */
+void kz_match__eval_line(struct kz_match__line *ln);
+/* Adds a pattern for the evaluator to indicator ind. */
+void kz_match__add_eval(struct kz_match_index *ix, struct kz_pattern *p, uint32_t ind);
 
 /* Points the line's time at a copy of v. */
 void kz_match__line_set_ts_copy(struct kz_match__line *ln, const char *v, size_t n);
@@ -148,6 +190,9 @@ void kz_match__check_url_full(struct kz_match__line *ln, const char *field, cons
                               size_t n);
 void kz_match__check_hash(struct kz_match__line *ln, const char *field, const char *p, size_t n);
 void kz_match__check_email(struct kz_match__line *ln, const char *field, const char *p, size_t n);
+/* Records a hit of indicator ind when it is valid at the event time and new on the line. */
+void kz_match__emit_ind(struct kz_match__line *ln, uint32_t ind, unsigned kind, const char *field,
+                        const char *val, size_t valn);
 /* Records a hit on every key chained from key k whose indicator is valid at the event time. */
 void kz_match__emit(struct kz_match__line *ln, uint32_t k, const char *field, const char *val,
                     size_t valn);

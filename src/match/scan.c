@@ -28,6 +28,8 @@ kz_match__line_begin(struct kz_match__line *ln)
     ln->ts = NULL;
     ln->tsn = 0;
     ln->ts_epoch = false;
+    ln->nobs = 0;
+    ln->obsbuf_n = 0;
 }
 
 void
@@ -137,50 +139,43 @@ kz_match__line_time(const struct kz_match__line *ln)
 }
 
 void
+kz_match__emit_ind(struct kz_match__line *ln, uint32_t ind, unsigned kind, const char *field,
+                   const char *val, size_t valn)
+{
+    const struct kz_match__ind *d = &ln->ix->inds[ind];
+
+    if (d->window != KZ_MATCH_NO_WINDOW) {
+        const struct kz_match_validity *w = &ln->ix->windows[d->window];
+        int64_t t = kz_match__line_time(ln);
+        if (t != INT64_MIN && (t < w->valid_from || t >= w->valid_until))
+            return;
+    }
+    for (size_t i = 0; i < ln->nhits; i++)
+        if (ln->hits[i].ind == ind)
+            return;
+    ln->matches++;
+    if (ln->nhits < KZ_MATCH_LINE_HITS) {
+        struct kz_match__hit *h = &ln->hits[ln->nhits++];
+        size_t room = sizeof(ln->scratch) - ln->scratch_n;
+        if (valn > room)
+            valn = room;
+        memcpy(ln->scratch + ln->scratch_n, val, valn);
+        h->ind = ind;
+        h->kind = (uint8_t)kind;
+        h->field = field;
+        h->val = ln->scratch + ln->scratch_n;
+        h->valn = valn;
+        ln->scratch_n += valn;
+    }
+}
+
+void
 kz_match__emit(struct kz_match__line *ln, uint32_t k, const char *field, const char *val,
                size_t valn)
 {
-    const struct kz_match_index *ix = ln->ix;
-    int64_t t = INT64_MIN;
-    bool have_t = false;
-
     for (;;) {
-        const struct kz_match__key *key = &ix->keys[k];
-        uint32_t ind = key->ind;
-        const struct kz_match__ind *d = &ix->inds[ind];
-        bool dup = false, ok = true;
-
-        if (d->window != KZ_MATCH_NO_WINDOW) {
-            const struct kz_match_validity *w = &ix->windows[d->window];
-            if (!have_t) {
-                t = kz_match__line_time(ln);
-                have_t = true;
-            }
-            if (t != INT64_MIN && (t < w->valid_from || t >= w->valid_until))
-                ok = false;
-        }
-        for (size_t i = 0; ok && i < ln->nhits; i++) {
-            if (ln->hits[i].ind == ind) {
-                dup = true;
-                break;
-            }
-        }
-        if (ok && !dup) {
-            ln->matches++;
-            if (ln->nhits < KZ_MATCH_LINE_HITS) {
-                struct kz_match__hit *h = &ln->hits[ln->nhits++];
-                size_t room = sizeof(ln->scratch) - ln->scratch_n;
-                if (valn > room)
-                    valn = room;
-                memcpy(ln->scratch + ln->scratch_n, val, valn);
-                h->ind = ind;
-                h->kind = key->kind;
-                h->field = field;
-                h->val = ln->scratch + ln->scratch_n;
-                h->valn = valn;
-                ln->scratch_n += valn;
-            }
-        }
+        const struct kz_match__key *key = &ln->ix->keys[k];
+        kz_match__emit_ind(ln, key->ind, key->kind, field, val, valn);
         if (key->next == UINT32_MAX)
             break;
         k = key->next;
@@ -252,7 +247,8 @@ explain(struct kz_match_scanner *s, const char *line, size_t n, uint64_t lineno)
         kz_match_index_id(s->ix, h->ind, id, sizeof(id));
         fprintf(s->o.explain, "%s:%llu: %s %s '%.*s' matched %s\n  %.*s\n",
                 s->o.source ? s->o.source : "-", (unsigned long long)lineno,
-                kz_match_kind_name(h->kind), h->field, (int)h->valn, h->val, id,
+                h->field == kz_match__pattern_field ? "pattern" : kz_match_kind_name(h->kind),
+                h->field, (int)h->valn, h->val, id,
                 (int)(n > 2000 ? 2000 : n), line);
     }
 }
@@ -295,6 +291,8 @@ one_line(struct kz_match_scanner *s, const char *p, size_t n, uint64_t lineno)
             s->st.bad_at[s->st.nbad++] = lineno;
         return;
     }
+    if (ln->nobs)
+        kz_match__eval_line(ln);
     if (ln->matches == 0)
         return;
     s->st.hit_lines++;

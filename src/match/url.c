@@ -171,6 +171,13 @@ kz_match__check_url(struct kz_match__line *ln, const char *field, const char *ho
     size_t n;
     uint32_t k;
 
+    if (ln->ix->nevals && hn + un + 8 <= sizeof(u)) {
+        /* The evaluator sees the URL as a client would have written it. */
+        memcpy(u, "http://", 7);
+        memcpy(u + 7, host, hn);
+        memcpy(u + 7 + hn, uri, un);
+        kz_match__observe(ln, KZ_MATCH_URL, field, u, 7 + hn + un);
+    }
     if (!(ln->ix->kinds_present & (1u << KZ_MATCH_URL)))
         return;
     n = kz_match__norm_url_parts(host, hn, uri, un, u, sizeof(u));
@@ -188,6 +195,7 @@ kz_match__check_url_full(struct kz_match__line *ln, const char *field, const cha
     size_t un;
     uint32_t k;
 
+    kz_match__note(ln, KZ_MATCH_URL, field, p, n);
     if (!(ln->ix->kinds_present & (1u << KZ_MATCH_URL)))
         return;
     un = kz_match__norm_url(p, n, u, sizeof(u));
