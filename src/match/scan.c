@@ -12,12 +12,18 @@
 #include "base/banned.h"
 
 struct kz_match_scanner {
+    /*
+     * Every thread writes its scanner on every line: the pads keep those writes off the
+     * cache lines of whatever the allocator put next to it (another thread's scanner).
+     */
+    char pad_head[64];
     const struct kz_match_index *ix;
     struct kz_match_scan_opts o;
     struct kz_match_stats st;
     struct kz_match__zeek zeek;
     struct kz_match__csv csv;
     struct kz_match__line ln;
+    char pad_tail[64];
 };
 
 void
