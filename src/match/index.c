@@ -25,38 +25,6 @@ kz_match_kind_name(enum kz_match_kind k)
     return (unsigned)k < KZ_MATCH_KIND_COUNT ? kind_names[k] : "none";
 }
 
-static inline uint64_t
-load_tail(const unsigned char *p, size_t n)
-{
-    uint64_t w = 0;
-    memcpy(&w, p, n);
-    return w;
-}
-
-uint64_t
-kz_match__hash(unsigned kind, unsigned plen, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)kind << 56) ^ ((uint64_t)plen << 48) ^ n;
-    uint64_t w;
-
-    while (n >= 8) {
-        memcpy(&w, b, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        b += 8;
-        n -= 8;
-    }
-    if (n) {
-        w = load_tail(b, n);
-        h = (h ^ w) * 0x94d049bb133111ebull;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
-}
-
 struct kz_match_index *
 kz_match_index_new(void)
 {
@@ -236,14 +204,6 @@ kz_match__add_key(struct kz_match_index *ix, enum kz_match_kind kind, unsigned p
         ix->v6_has[plen] = true;
 }
 
-static bool
-key_eq(const struct kz_match_index *ix, const struct kz_match__key *k, unsigned kind,
-       unsigned plen, const void *p, size_t n)
-{
-    return k->kind == kind && k->plen == plen && k->len == n &&
-           memcmp(ix->arena + k->off, p, n) == 0;
-}
-
 /* Sets bits [first, first + count) of a bitmap. */
 static void
 set_bits(uint64_t *map, uint64_t first, uint64_t count)
@@ -312,7 +272,7 @@ kz_match_index_finish(struct kz_match_index *ix)
             }
             if ((s >> 32) == fp) {
                 struct kz_match__key *o = &ix->keys[(uint32_t)s - 1];
-                if (key_eq(ix, o, k->kind, k->plen, ix->arena + k->off, k->len)) {
+                if (kz_match__key_eq(ix, o, k->kind, k->plen, ix->arena + k->off, k->len)) {
                     /* Same value: chain, unless it is the same indicator again. */
                     bool dup = false;
                     for (struct kz_match__key *c = o;; c = &ix->keys[c->next]) {
@@ -369,35 +329,6 @@ kz_match_index_finish(struct kz_match_index *ix)
     }
     ix->finished = true;
     return KZ_OK;
-}
-
-uint32_t
-kz_match__find_h(const struct kz_match_index *ix, uint64_t h, enum kz_match_kind kind,
-                 unsigned plen, const void *p, size_t n)
-{
-    uint64_t fp = h >> 32, pos = h & ix->mask;
-    uint64_t bits = (1ull << ((h >> 40) & 63)) | (1ull << ((h >> 46) & 63));
-
-    if (!ix->slots || (ix->bloom[(h >> 8) & ix->bloom_mask] & bits) != bits)
-        return UINT32_MAX;
-    for (;;) {
-        uint64_t s = ix->slots[pos];
-        if (s == 0)
-            return UINT32_MAX;
-        if ((s >> 32) == fp) {
-            uint32_t k = (uint32_t)s - 1;
-            if (key_eq(ix, &ix->keys[k], kind, plen, p, n))
-                return k;
-        }
-        pos = (pos + 1) & ix->mask;
-    }
-}
-
-uint32_t
-kz_match__find(const struct kz_match_index *ix, enum kz_match_kind kind, unsigned plen,
-               const void *p, size_t n)
-{
-    return kz_match__find_h(ix, kz_match__hash(kind, plen, p, n), kind, plen, p, n);
 }
 
 size_t

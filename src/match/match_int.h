@@ -78,8 +78,34 @@ struct kz_match_index {
     bool finished;
 };
 
-/* A 64-bit hash of kind, prefix length and bytes. */
-uint64_t kz_match__hash(unsigned kind, unsigned plen, const void *p, size_t n);
+/*
+ * A 64-bit hash of kind, prefix length and bytes. Inline, with the lookups below: they run
+ * for every value of every line.
+ */
+static inline uint64_t
+kz_match__hash(unsigned kind, unsigned plen, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)kind << 56) ^ ((uint64_t)plen << 48) ^ n;
+    uint64_t w;
+
+    while (n >= 8) {
+        memcpy(&w, b, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        b += 8;
+        n -= 8;
+    }
+    if (n) {
+        w = 0;
+        memcpy(&w, b, n);
+        h = (h ^ w) * 0x94d049bb133111ebull;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
 
 /* Adds a normalised key for indicator ind. */
 void kz_match__add_key(struct kz_match_index *ix, enum kz_match_kind kind, unsigned plen,
@@ -90,11 +116,43 @@ uint32_t kz_match__add_ind(struct kz_match_index *ix, const char *id, struct kz_
 /* Drops the last indicator record (when none of its values were accepted). */
 void kz_match__drop_last_ind(struct kz_match_index *ix);
 
-/* Finds the first key equal to the value; UINT32_MAX when absent. */
-uint32_t kz_match__find(const struct kz_match_index *ix, enum kz_match_kind kind, unsigned plen,
-                        const void *p, size_t n);
-uint32_t kz_match__find_h(const struct kz_match_index *ix, uint64_t h, enum kz_match_kind kind,
-                          unsigned plen, const void *p, size_t n);
+static inline bool
+kz_match__key_eq(const struct kz_match_index *ix, const struct kz_match__key *k, unsigned kind,
+                 unsigned plen, const void *p, size_t n)
+{
+    return k->kind == kind && k->plen == plen && k->len == n &&
+           memcmp(ix->arena + k->off, p, n) == 0;
+}
+
+/* Finds the first key equal to the value (h its hash); UINT32_MAX when absent. */
+static inline uint32_t
+kz_match__find_h(const struct kz_match_index *ix, uint64_t h, enum kz_match_kind kind,
+                 unsigned plen, const void *p, size_t n)
+{
+    uint64_t fp = h >> 32, pos = h & ix->mask;
+    uint64_t bits = (1ull << ((h >> 40) & 63)) | (1ull << ((h >> 46) & 63));
+
+    if (!ix->slots || (ix->bloom[(h >> 8) & ix->bloom_mask] & bits) != bits)
+        return UINT32_MAX;
+    for (;;) {
+        uint64_t s = ix->slots[pos];
+        if (s == 0)
+            return UINT32_MAX;
+        if ((s >> 32) == fp) {
+            uint32_t k = (uint32_t)s - 1;
+            if (kz_match__key_eq(ix, &ix->keys[k], kind, plen, p, n))
+                return k;
+        }
+        pos = (pos + 1) & ix->mask;
+    }
+}
+
+static inline uint32_t
+kz_match__find(const struct kz_match_index *ix, enum kz_match_kind kind, unsigned plen,
+               const void *p, size_t n)
+{
+    return kz_match__find_h(ix, kz_match__hash(kind, plen, p, n), kind, plen, p, n);
+}
 
 /* ---- normalisers: return the length written to out (0 when the value is not of the kind) ---- */
 
@@ -303,8 +361,38 @@ enum kz_match__field {
  * addresses; a URIHOST as a host). False for what the reader keeps itself: the URI, the
  * URIHOST for pairing with it, the time, and fields of no kind.
  */
-bool kz_match__check_field(struct kz_match__line *ln, enum kz_match__field f, const char *name,
-                           const char *v, size_t n);
+static inline bool
+kz_match__check_field(struct kz_match__line *ln, enum kz_match__field f, const char *name,
+                      const char *v, size_t n)
+{
+    switch (f) {
+    case KZ_F_IP:
+        kz_match__check_ip_r(ln, name, v, n);
+        return true;
+    case KZ_F_DOMAIN:
+        kz_match__check_domain(ln, name, v, n);
+        return true;
+    case KZ_F_HOST:
+    case KZ_F_ANSWERS:
+        kz_match__check_host(ln, name, v, n);
+        return true;
+    case KZ_F_URIHOST:
+        kz_match__check_host(ln, name, v, n);
+        return false; /* the reader pairs it with the URI */
+    case KZ_F_URL:
+        kz_match__check_url_full(ln, name, v, n);
+        return true;
+    case KZ_F_HASH:
+        kz_match__check_hash(ln, name, v, n);
+        return true;
+    case KZ_F_EMAIL:
+    case KZ_F_EMAILS:
+        kz_match__check_email(ln, name, v, n);
+        return true;
+    default:
+        return false;
+    }
+}
 
 /* Stable ids: "indicator--" + a name-based (SHA-1, version 5) UUID of the seed. */
 void kz_match__uuid5(const void *ns16, const void *name, size_t n, uint8_t out[16]);
