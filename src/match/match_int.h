@@ -326,11 +326,18 @@ static inline size_t
 kz_match__zeek_sep(const struct kz_match__zeek *z, size_t *b, size_t t)
 {
     uint32_t m;
+    size_t skip;
 
     while ((z->blk[*b + 1] >> 32) <= t)
         (*b)++;
     m = (uint32_t)z->blk[*b];
-    for (size_t skip = t - (size_t)(z->blk[*b] >> 32); skip; skip--)
+    skip = t - (size_t)(z->blk[*b] >> 32);
+    /* A few separators a block: the first four steps without branches, a loop past them. */
+    m = skip >= 1 ? m & (m - 1) : m;
+    m = skip >= 2 ? m & (m - 1) : m;
+    m = skip >= 3 ? m & (m - 1) : m;
+    m = skip >= 4 ? m & (m - 1) : m;
+    for (; skip > 4; skip--)
         m &= m - 1;
     return *b * 32 + (size_t)__builtin_ctz(m);
 }
