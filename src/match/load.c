@@ -266,9 +266,13 @@ add_indicator(struct kz_match_index *ix, const json_t *o, int64_t now_us,
     ind = kz_match__add_ind(ix, id, kz_str_from_cstr(id), &v);
     for (size_t i = 0; err == KZ_OK && i < terms.n; i++) {
         enum kz_match_kind k = term_kind(&terms.items[i]);
-        if (k == KZ_MATCH_NONE ||
-            !add_value(ix, k, kz_str_from_cstr(terms.items[i].value), ind)) {
-            rest++;
+        if (k == KZ_MATCH_NONE) {
+            rest++; /* a path the index has no kind for */
+            continue;
+        }
+        /* A value that is not of its kind can match nothing: not worth an evaluation a line. */
+        if (!add_value(ix, k, kz_str_from_cstr(terms.items[i].value), ind)) {
+            st->unsupported++;
             continue;
         }
         added++;

@@ -256,7 +256,8 @@ test_evaluator(void **state)
         IND("4", "[url:value MATCHES '^http://[a-z0-9.]+/gate[0-9]+[.]php']")
         IND("5", "[domain-name:value = 'x.example' OR domain-name:value MATCHES '^y[0-9]+[.]example$']")
         IND("6", "[file:hashes.MD5 = 'not a hash' AND domain-name:value = 'never.example'")
-        IND("7", "[x-custom:thing = 'a'] FOLLOWEDBY [domain-name:value = 'plain.example']");
+        IND("7", "[x-custom:thing = 'a'] FOLLOWEDBY [domain-name:value = 'plain.example']")
+        IND("8", "[ipv4-addr:value = '999.1.1.1']");
     struct kz_match_load_stats ls = {0};
     struct kz_match_index *ix = index_of(inds, &ls);
     const char *zeek = "#fields\tts\tid.orig_h\tid.resp_h\tquery\n"
@@ -271,10 +272,14 @@ test_evaluator(void **state)
                       "\"c2.example\",\"url\":\"/gate7.php?id=1\"}}\n";
     struct kz_match_stats st;
     (void)state;
-    /* 6 does not parse; 7 parses and goes to the evaluator like 1, 2, 4 and half of 5. */
+    /*
+     * 6 does not parse; 7 parses and goes to the evaluator like 1, 2, 4 and 5; 8 is an
+     * address that is none: neither the index nor the evaluator takes it.
+     */
     assert_int_equal(ls.bad, 1);
     assert_int_equal(ls.evaluated, 5);
     assert_int_equal(ls.indicators, 6);
+    assert_int_equal(ls.unsupported, 1);
     st = scan(ix, KZ_FMT_ZEEK, zeek, strlen(zeek));
     assert_int_equal(st.lines, 6);
     assert_int_equal(st.hit_lines, 5);
