@@ -282,7 +282,7 @@ add_indicator(struct kz_match_index *ix, const json_t *o, int64_t now_us,
     if (err != KZ_OK || rest) {
         struct kz_pattern *cp = NULL;
         if (kz_pattern_compile(kz_str_from_cstr(pattern), &cp, NULL, 0, NULL) == KZ_OK) {
-            kz_match__add_eval(ix, cp, ind);
+            kz_match__add_eval(ix, cp, pattern, ind);
             st->evaluated++;
             evaluated = true;
         } else {

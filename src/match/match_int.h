@@ -37,6 +37,7 @@ struct kz_pattern;
 struct kz_match__evpat {
     struct kz_pattern *p;
     uint32_t ind;
+    uint32_t kinds; /* bit per kz_match_kind of the object types the pattern names */
 };
 
 struct kz_match_index {
@@ -208,6 +209,7 @@ struct kz_match__line {
     char tsbuf[64];     /* ts copied when the line's own bytes are not what was walked */
     struct kz_match__obs obs[KZ_MATCH_LINE_OBS];
     size_t nobs;
+    uint32_t obs_kinds; /* bit per kind noted */
     char obsbuf[4096];
     size_t obsbuf_n;
 };
@@ -228,8 +230,9 @@ kz_match__note(struct kz_match__line *ln, enum kz_match_kind kind, const char *f
 extern const char kz_match__pattern_field[];
 /* Runs the evaluator's patterns over the values the line's reader observed. */
 void kz_match__eval_line(struct kz_match__line *ln);
-/* Adds a pattern for the evaluator to indicator ind. */
-void kz_match__add_eval(struct kz_match_index *ix, struct kz_pattern *p, uint32_t ind);
+/* Adds a pattern (compiled p of the text) for the evaluator to indicator ind. */
+void kz_match__add_eval(struct kz_match_index *ix, struct kz_pattern *p, const char *text,
+                        uint32_t ind);
 
 /* Points the line's time at a copy of v. */
 void kz_match__line_set_ts_copy(struct kz_match__line *ln, const char *v, size_t n);

@@ -18,8 +18,38 @@
 
 const char kz_match__pattern_field[] = "evaluator";
 
+/*
+ * The kinds of value whose objects a pattern names ("domain-name:value" names domains). A
+ * pattern can only match an event holding at least one of them, so events without any are
+ * not evaluated. Naming a type in a string literal only makes the set larger, never smaller.
+ */
+static uint32_t
+kinds_named(const char *text)
+{
+    static const struct {
+        const char *type;
+        uint32_t kinds;
+    } types[] = {
+        {"ipv4-addr:", 1u << KZ_MATCH_IPV4},
+        {"ipv6-addr:", 1u << KZ_MATCH_IPV6},
+        {"network-traffic:", 1u << KZ_MATCH_IPV4 | 1u << KZ_MATCH_IPV6},
+        {"domain-name:", 1u << KZ_MATCH_DOMAIN},
+        {"url:", 1u << KZ_MATCH_URL},
+        {"file:", 1u << KZ_MATCH_MD5 | 1u << KZ_MATCH_SHA1 | 1u << KZ_MATCH_SHA256 |
+                      1u << KZ_MATCH_SHA512},
+        {"email-addr:", 1u << KZ_MATCH_EMAIL},
+    };
+    uint32_t k = 0;
+
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (strstr(text, types[i].type))
+            k |= types[i].kinds;
+    return k;
+}
+
 void
-kz_match__add_eval(struct kz_match_index *ix, struct kz_pattern *p, uint32_t ind)
+kz_match__add_eval(struct kz_match_index *ix, struct kz_pattern *p, const char *text,
+                   uint32_t ind)
 {
     if (ix->nevals == ix->evals_cap) {
         ix->evals_cap = ix->evals_cap ? ix->evals_cap * 2 : 16;
@@ -27,6 +57,7 @@ kz_match__add_eval(struct kz_match_index *ix, struct kz_pattern *p, uint32_t ind
     }
     ix->evals[ix->nevals].p = p;
     ix->evals[ix->nevals].ind = ind;
+    ix->evals[ix->nevals].kinds = kinds_named(text);
     ix->nevals++;
 }
 
@@ -55,6 +86,7 @@ kz_match__observe(struct kz_match__line *ln, enum kz_match_kind kind, const char
         n > sizeof(ln->obsbuf) - ln->obsbuf_n || n > UINT16_MAX)
         return;
     o = &ln->obs[ln->nobs++];
+    ln->obs_kinds |= 1u << kind;
     o->kind = (uint8_t)kind;
     o->role = role_of(field);
     o->len = (uint16_t)n;
@@ -95,11 +127,17 @@ void
 kz_match__eval_line(struct kz_match__line *ln)
 {
     const struct kz_match_index *ix = ln->ix;
-    json_t *objects = json_object(), *nt = NULL, *od, *obs;
+    json_t *objects, *nt = NULL, *od, *obs;
     char key[16], when[KZ_TIME_TEXT_MAX];
-    size_t nobj = 0, first = SIZE_MAX;
-    int64_t t = kz_match__line_time(ln);
+    size_t nobj = 0, first = SIZE_MAX, want = 0;
+    int64_t t;
 
+    for (size_t i = 0; i < ix->nevals; i++)
+        want += (ix->evals[i].kinds & ln->obs_kinds) != 0;
+    if (want == 0)
+        return;
+    objects = json_object();
+    t = kz_match__line_time(ln);
     for (size_t i = 0; i < ln->nobs; i++) {
         const struct kz_match__obs *o = &ln->obs[i];
         json_t *sco = sco_of(o, ln->obsbuf + o->off);
@@ -129,6 +167,8 @@ kz_match__eval_line(struct kz_match__line *ln)
     obs = json_pack("[o]", od);
     for (size_t i = 0; obs && i < ix->nevals; i++) {
         bool matched = false;
+        if (!(ix->evals[i].kinds & ln->obs_kinds))
+            continue;
         if (kz_pattern_eval(ix->evals[i].p, obs, NULL, &matched) == KZ_OK && matched) {
             const struct kz_match__obs *o = &ln->obs[first];
             kz_match__emit_ind(ln, ix->evals[i].ind, o->kind, kz_match__pattern_field,

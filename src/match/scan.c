@@ -35,6 +35,7 @@ kz_match__line_begin(struct kz_match__line *ln)
     ln->tsn = 0;
     ln->ts_epoch = false;
     ln->nobs = 0;
+    ln->obs_kinds = 0;
     ln->obsbuf_n = 0;
 }
 

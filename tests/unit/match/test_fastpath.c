@@ -257,7 +257,8 @@ test_evaluator(void **state)
         IND("5", "[domain-name:value = 'x.example' OR domain-name:value MATCHES '^y[0-9]+[.]example$']")
         IND("6", "[file:hashes.MD5 = 'not a hash' AND domain-name:value = 'never.example'")
         IND("7", "[x-custom:thing = 'a'] FOLLOWEDBY [domain-name:value = 'plain.example']")
-        IND("8", "[ipv4-addr:value = '999.1.1.1']");
+        IND("8", "[ipv4-addr:value = '999.1.1.1']")
+        IND("9", "[file:hashes.'SHA-256' MATCHES '^e3b0c442']");
     struct kz_match_load_stats ls = {0};
     struct kz_match_index *ix = index_of(inds, &ls);
     const char *zeek = "#fields\tts\tid.orig_h\tid.resp_h\tquery\n"
@@ -269,23 +270,28 @@ test_evaluator(void **state)
                        "1700000000.5\t10.2.0.1\t10.0.0.53\tx.example\n";      /* 5 by the index */
     const char *eve = "{\"timestamp\":\"2024-01-01T00:00:00+0000\",\"event_type\":\"http\","
                       "\"src_ip\":\"10.9.9.9\",\"dest_ip\":\"192.0.2.1\",\"http\":{\"hostname\":"
-                      "\"c2.example\",\"url\":\"/gate7.php?id=1\"}}\n";
+                      "\"c2.example\",\"url\":\"/gate7.php?id=1\"}}\n"
+                      "{\"timestamp\":\"2024-01-01T00:00:01+0000\",\"event_type\":\"fileinfo\","
+                      "\"src_ip\":\"10.9.9.9\",\"fileinfo\":{\"sha256\":"
+                      "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}}\n";
     struct kz_match_stats st;
     (void)state;
     /*
-     * 6 does not parse; 7 parses and goes to the evaluator like 1, 2, 4 and 5; 8 is an
+     * 6 does not parse; 7 parses and goes to the evaluator like 1, 2, 4, 5 and 9; 8 is an
      * address that is none: neither the index nor the evaluator takes it.
      */
     assert_int_equal(ls.bad, 1);
-    assert_int_equal(ls.evaluated, 5);
-    assert_int_equal(ls.indicators, 6);
+    assert_int_equal(ls.evaluated, 6);
+    assert_int_equal(ls.indicators, 7);
     assert_int_equal(ls.unsupported, 1);
     st = scan(ix, KZ_FMT_ZEEK, zeek, strlen(zeek));
     assert_int_equal(st.lines, 6);
     assert_int_equal(st.hit_lines, 5);
     assert_int_equal(st.matches, 5);
+    /* The URL pattern on the http event, the file pattern (and only it) on the fileinfo. */
     st = scan(ix, KZ_FMT_EVE, eve, strlen(eve));
-    assert_int_equal(st.hit_lines, 1);
+    assert_int_equal(st.hit_lines, 2);
+    assert_int_equal(st.matches, 2);
     kz_match_index_free(ix);
 }
 
