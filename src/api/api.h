@@ -29,5 +29,11 @@ KZ_API_HANDLER(kz_api_incident_timeline);
 KZ_API_HANDLER(kz_api_incident_note);
 KZ_API_HANDLER(kz_api_incident_link);
 KZ_API_HANDLER(kz_api_incident_publish);
+KZ_API_HANDLER(kz_api_webhooks_list);
+KZ_API_HANDLER(kz_api_webhooks_add);
+KZ_API_HANDLER(kz_api_webhook_get);
+KZ_API_HANDLER(kz_api_webhook_delete);
+KZ_API_HANDLER(kz_api_webhook_deliveries);
+KZ_API_HANDLER(kz_api_webhook_delivery_retry);
 
 #endif

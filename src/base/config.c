@@ -31,6 +31,17 @@ const struct kz_config_setting kz_config_settings[] = {
     U64(max_page_objects, 1000, 1, 100000, "objects in one page of a GET"),
     U64(max_string_bytes, 1048576, 256, 104857600, "one JSON string value"),
     U64(log_level, 2, 0, 3, "0 error, 1 warn, 2 info, 3 debug"),
+    U64(webhook_attempts, 8, 1, 100, "webhook delivery attempts before a delivery is dead"),
+    U64(webhook_backoff_ms, 1000, 1, 86400000, "wait before the first webhook retry, doubling"),
+    U64(webhook_backoff_max_ms, 3600000, 1, 86400000, "longest wait between webhook retries"),
+    U64(webhook_timeout_ms, 10000, 100, 600000, "time limit of one webhook request"),
+    U64(webhook_connect_timeout_ms, 3000, 100, 600000, "time limit to connect to a receiver"),
+    U64(webhook_parallel, 8, 1, 64, "webhook requests in flight at once"),
+    U64(webhook_poll_ms, 200, 10, 60000, "how often the webhook outbox is read"),
+    U64(webhook_public_only, 0, 0, 1,
+        "1: webhook receivers only on public addresses (no loopback, private, link-local)"),
+    U64(webhook_log_days, 90, 0, 36500,
+        "days delivered and dead webhook deliveries stay in the log; 0 keeps them"),
     {NULL, 0, 0, 0, NULL, 0, 0, NULL},
 };
 

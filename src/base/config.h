@@ -26,6 +26,15 @@ struct kz_config {
     uint64_t max_page_objects;
     uint64_t max_string_bytes;
     uint64_t log_level;     /* 0 error .. 3 debug */
+    uint64_t webhook_attempts;          /* then a delivery is dead */
+    uint64_t webhook_backoff_ms;        /* first wait, doubling */
+    uint64_t webhook_backoff_max_ms;    /* cap of the wait */
+    uint64_t webhook_timeout_ms;        /* one request, whole */
+    uint64_t webhook_connect_timeout_ms;
+    uint64_t webhook_parallel;          /* requests in flight at once */
+    uint64_t webhook_poll_ms;           /* how often the outbox is read */
+    uint64_t webhook_public_only;       /* 1: receivers only on public addresses */
+    uint64_t webhook_log_days;          /* finished deliveries kept; 0: for ever */
 };
 
 enum kz_config_type {

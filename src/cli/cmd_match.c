@@ -798,10 +798,11 @@ kz_cmd_match(int argc, char **argv)
     t1 = now_s();
     if (!r.o.quiet)
         fprintf(stderr,
-                "kizuna match: %zu indicators (%zu values, %llu skipped, %llu unsupported, "
-                "%llu bad) indexed in %.3f s, %.1f bytes each\n",
+                "kizuna match: %zu indicators (%zu values, %llu for the evaluator, %llu skipped, "
+                "%llu unsupported, %llu bad) indexed in %.3f s, %.1f bytes each\n",
                 kz_match_index_indicators(r.ix), kz_match_index_keys(r.ix),
-                (unsigned long long)ls.skipped, (unsigned long long)ls.unsupported,
+                (unsigned long long)ls.evaluated, (unsigned long long)ls.skipped,
+                (unsigned long long)ls.unsupported,
                 (unsigned long long)ls.bad, t1 - t0,
                 kz_match_index_indicators(r.ix)
                     ? (double)kz_match_index_memory(r.ix) / (double)kz_match_index_indicators(r.ix)

@@ -1,4 +1,5 @@
 /* kizuna serve: the hub over HTTP until SIGTERM or SIGINT. */
+#include <curl/curl.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -10,6 +11,7 @@
 #include "cli/cli.h"
 #include "http/http.h"
 #include "incident/incident.h"
+#include "notify/notify.h"
 #include "base/banned.h"
 
 static void
@@ -78,6 +80,8 @@ kz_cmd_serve(int argc, char **argv)
 {
     struct kz_hub hub;
     struct kz_http_server *srv = NULL;
+    struct kz_notify_worker *notifier = NULL;
+    struct kz_notify_settings ns;
     sigset_t set;
     char why[512];
     int sig, rc;
@@ -119,9 +123,32 @@ kz_cmd_serve(int argc, char **argv)
      * a TLB flush on every core when unmapped. */
     mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);
     mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+
+    hub.write_hooks[hub.n_write_hooks++] = kz_notify_write_hook;
+
+    /* Webhook deliveries run in their own thread, outside request handling. */
+    ns = (struct kz_notify_settings){
+        .attempts = (unsigned)hub.config.webhook_attempts,
+        .backoff_ms = hub.config.webhook_backoff_ms,
+        .backoff_max_ms = hub.config.webhook_backoff_max_ms,
+        .timeout_ms = hub.config.webhook_timeout_ms,
+        .connect_timeout_ms = hub.config.webhook_connect_timeout_ms,
+        .parallel = (unsigned)hub.config.webhook_parallel,
+        .poll_ms = hub.config.webhook_poll_ms,
+        .public_only = hub.config.webhook_public_only != 0,
+        .log_days = hub.config.webhook_log_days,
+    };
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    err = kz_notify_worker_start(hub.store, &ns, &notifier);
+    if (err != KZ_OK) {
+        fprintf(stderr, "kizuna serve: cannot start the webhook worker: %s\n", kz_err_str(err));
+        kz_store_close(hub.store);
+        return 1;
+    }
     err = kz_http_server_start(&hub, &srv, why, sizeof(why));
     if (err != KZ_OK) {
         fprintf(stderr, "kizuna serve: %s\n", why);
+        kz_notify_worker_stop(notifier);
         kz_store_close(hub.store);
         return 1;
     }
@@ -133,6 +160,7 @@ kz_cmd_serve(int argc, char **argv)
     sigwait(&set, &sig);
     kz_log(KZ_LOG_INFO, "stopping on signal %d", sig);
     kz_http_server_stop(srv);
+    kz_notify_worker_stop(notifier);
     kz_store_close(hub.store);
     kz_log(KZ_LOG_INFO, "stopped");
     return 0;

@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"pattern", kz_cmd_pattern, "check STIX patterns"},
     {"match", kz_cmd_match, "find indicators in logs and report sightings"},
     {"incidents", kz_cmd_incidents, "list, show and triage incidents (as the centre)"},
+    {"webhook", kz_cmd_webhook, "add, list and remove webhook subscriptions; delivery logs"},
 };
 
 static void

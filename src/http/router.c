@@ -43,6 +43,12 @@ static const struct kz_http_route routes[] = {
     {"POST", "/api/v1/incidents/{}/notes", kz_api_incident_note, false},
     {"POST", "/api/v1/incidents/{}/links", kz_api_incident_link, false},
     {"POST", "/api/v1/incidents/{}/publish", kz_api_incident_publish, false},
+    {"GET", "/api/v1/webhooks", kz_api_webhooks_list, false},
+    {"POST", "/api/v1/webhooks", kz_api_webhooks_add, false},
+    {"GET", "/api/v1/webhooks/{}", kz_api_webhook_get, false},
+    {"DELETE", "/api/v1/webhooks/{}", kz_api_webhook_delete, false},
+    {"GET", "/api/v1/webhooks/{}/deliveries", kz_api_webhook_deliveries, false},
+    {"POST", "/api/v1/webhooks/{}/deliveries/{}/retry", kz_api_webhook_delivery_retry, false},
 };
 
 /* Matches path against pattern; "{}" takes one non-empty segment without '/'. */

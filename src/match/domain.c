@@ -54,26 +54,67 @@ kz_match__is_domain(const char *p, size_t n)
     return dot && alpha;
 }
 
+/*
+ * Lower-cases a name into out eight bytes at a time and notes where its dots are; returns
+ * the length without trailing dots, 0 when empty or too long. out has KZ_MATCH_DOMAIN_MAX
+ * bytes, dots as many entries (a name of n bytes has fewer than n dots).
+ */
+static size_t
+lower_dots(const char *p, size_t n, char *out, uint16_t *dots, size_t *ndots)
+{
+    const uint64_t ones = 0x0101010101010101ull, low7 = ones * 0x7f, high = ones * 0x80;
+    size_t nd = 0;
+
+    while (n > 0 && p[n - 1] == '.')
+        n--;
+    if (n == 0 || n >= KZ_MATCH_DOMAIN_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0, h, upper, x, dot;
+        memcpy(&w, p + i, n - i < 8 ? n - i : 8);
+        h = w & low7;
+        /* High bit of a byte: ASCII and 'A' <= byte <= 'Z'. */
+        upper = ((h + ones * (0x80 - 'A')) ^ (h + ones * (0x80 - 'Z' - 1))) & ~w & high;
+        w |= upper >> 2;
+        memcpy(out + i, &w, 8);
+        x = w ^ (ones * '.');
+        dot = ~(((x & low7) + low7) | x | low7);
+        while (dot) {
+            size_t at = i + ((size_t)__builtin_ctzll(dot) >> 3);
+            if (at < n)
+                dots[nd++] = (uint16_t)at;
+            dot &= dot - 1;
+        }
+    }
+    *ndots = nd;
+    return n;
+}
+
 void
 kz_match__check_domain(struct kz_match__line *ln, const char *field, const char *p, size_t n)
 {
     const struct kz_match_index *ix = ln->ix;
-    char d[KZ_MATCH_DOMAIN_MAX];
-    size_t dn;
+    char d[KZ_MATCH_DOMAIN_MAX + 8];
+    uint16_t dots[KZ_MATCH_DOMAIN_MAX];
+    size_t dn, nd;
 
+    kz_match__note(ln, KZ_MATCH_DOMAIN, field, p, n);
     if (!(ix->kinds_present & (1u << KZ_MATCH_DOMAIN)))
         return;
-    dn = kz_match__norm_domain(p, n, d);
+    dn = lower_dots(p, n, d, dots, &nd);
     if (dn == 0)
         return;
-    for (size_t i = 0; i < dn;) {
-        uint32_t k = kz_match__find(ix, KZ_MATCH_DOMAIN, 0, d + i, dn - i);
+    /*
+     * The suffixes: the whole name (nd + 1 labels), then after each dot. Only those with a
+     * label count some key has are looked up.
+     */
+    for (size_t j = 0; j <= nd; j++) {
+        size_t labels = nd + 1 - j, at = j == 0 ? 0 : (size_t)dots[j - 1] + 1;
+        if (!(ix->dom_labels & (1ull << (labels > 64 ? 63 : labels - 1))))
+            continue;
+        uint32_t k = kz_match__find(ix, KZ_MATCH_DOMAIN, 0, d + at, dn - at);
         if (k != UINT32_MAX)
             kz_match__emit(ln, k, field, p, n);
-        const char *dot = memchr(d + i, '.', dn - i);
-        if (!dot)
-            break;
-        i = (size_t)(dot - d) + 1;
     }
 }
 

@@ -3,6 +3,7 @@
  * (mail systems treat the local part case-insensitively in practice).
  */
 #include "match/match_int.h"
+#include "match/lex.h"
 
 #include "base/banned.h"
 
@@ -34,7 +35,7 @@ kz_match__norm_email(const char *p, size_t n, char *out, size_t outlen)
         }
         if (c == ' ' || c == '<' || c == '>' || c == ',' || (unsigned char)c < 0x20)
             return 0;
-        out[i] = (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c;
+        out[i] = kz_match__lower(c);
     }
     if (at == SIZE_MAX || at == 0 || at == n - 1)
         return 0;
@@ -48,10 +49,11 @@ kz_match__check_email(struct kz_match__line *ln, const char *field, const char *
     size_t en;
     uint32_t k;
 
-    if (!(ln->ix->kinds_present & (1u << KZ_MATCH_EMAIL)))
-        return;
     en = kz_match__norm_email(p, n, e, sizeof(e));
     if (en == 0)
+        return;
+    kz_match__note(ln, KZ_MATCH_EMAIL, field, e, en);
+    if (!(ln->ix->kinds_present & (1u << KZ_MATCH_EMAIL)))
         return;
     k = kz_match__find(ln->ix, KZ_MATCH_EMAIL, 0, e, en);
     if (k != UINT32_MAX)

@@ -52,7 +52,10 @@ kz_match__check_hash(struct kz_match__line *ln, const char *field, const char *p
     enum kz_match_kind k = kz_match__parse_hash(p, n, b, &bn);
     uint32_t key;
 
-    if (k == KZ_MATCH_NONE || !(ln->ix->kinds_present & (1u << k)))
+    if (k == KZ_MATCH_NONE)
+        return;
+    kz_match__note(ln, k, field, p, n);
+    if (!(ln->ix->kinds_present & (1u << k)))
         return;
     key = kz_match__find(ln->ix, k, 0, b, bn);
     if (key != UINT32_MAX)

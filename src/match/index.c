@@ -4,6 +4,7 @@
  * so a miss is decided without touching the arena; a hit is verified against it.
  */
 #include "match/match_int.h"
+#include "match/lex.h"
 
 #include <gnutls/crypto.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "base/id.h"
+#include "pattern/pattern.h"
 #include "base/banned.h"
 
 static const char *const kind_names[KZ_MATCH_KIND_COUNT] = {
@@ -21,38 +23,6 @@ const char *
 kz_match_kind_name(enum kz_match_kind k)
 {
     return (unsigned)k < KZ_MATCH_KIND_COUNT ? kind_names[k] : "none";
-}
-
-static inline uint64_t
-load_tail(const unsigned char *p, size_t n)
-{
-    uint64_t w = 0;
-    memcpy(&w, p, n);
-    return w;
-}
-
-uint64_t
-kz_match__hash(unsigned kind, unsigned plen, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)kind << 56) ^ ((uint64_t)plen << 48) ^ n;
-    uint64_t w;
-
-    while (n >= 8) {
-        memcpy(&w, b, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        b += 8;
-        n -= 8;
-    }
-    if (n) {
-        w = load_tail(b, n);
-        h = (h ^ w) * 0x94d049bb133111ebull;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
 }
 
 struct kz_match_index *
@@ -74,6 +44,10 @@ kz_match_index_free(struct kz_match_index *ix)
     free(ix->hashes);
     free(ix->slots);
     free(ix->bloom);
+    free(ix->v4f);
+    for (size_t i = 0; i < ix->nevals; i++)
+        kz_pattern_free(ix->evals[i].p);
+    free(ix->evals);
     free(ix);
 }
 
@@ -142,18 +116,6 @@ kz_match__uuid_text(const uint8_t u[16], char out[37])
     out[j] = '\0';
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool
 uuid_parse(const char *s, size_t n, uint8_t out[16])
 {
@@ -164,13 +126,13 @@ uuid_parse(const char *s, size_t n, uint8_t out[16])
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '-')
             continue;
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        int byte = kz_match__hex2(s + i);
         /* Upper-case ids are kept as text so they print back as they came. */
         if (s[i] >= 'A' && s[i] <= 'F')
             return false;
         if (s[i + 1] >= 'A' && s[i + 1] <= 'F')
             return false;
-        out[j++] = (uint8_t)(hi << 4 | lo);
+        out[j++] = (uint8_t)byte;
         i++;
     }
     return j == 16;
@@ -232,16 +194,58 @@ kz_match__add_key(struct kz_match_index *ix, enum kz_match_kind kind, unsigned p
     ix->kinds_present |= 1u << kind;
     if (kind == KZ_MATCH_IPV4 && plen <= 32)
         ix->v4_has[plen] = true;
+    if (kind == KZ_MATCH_DOMAIN) {
+        size_t labels = 1;
+        for (size_t i = 0; i < n; i++)
+            labels += ((const char *)p)[i] == '.';
+        ix->dom_labels |= 1ull << (labels > 64 ? 63 : labels - 1);
+    }
     if (kind == KZ_MATCH_IPV6 && plen <= 128)
         ix->v6_has[plen] = true;
 }
 
-static bool
-key_eq(const struct kz_match_index *ix, const struct kz_match__key *k, unsigned kind,
-       unsigned plen, const void *p, size_t n)
+/* Sets bits [first, first + count) of a bitmap. */
+static void
+set_bits(uint64_t *map, uint64_t first, uint64_t count)
 {
-    return k->kind == kind && k->plen == plen && k->len == n &&
-           memcmp(ix->arena + k->off, p, n) == 0;
+    while (count && (first & 63)) {
+        map[first / 64] |= 1ull << (first & 63);
+        first++;
+        count--;
+    }
+    for (; count >= 64; count -= 64, first += 64)
+        map[first / 64] = ~0ull;
+    for (; count; count--, first++)
+        map[first / 64] |= 1ull << (first & 63);
+}
+
+/*
+ * The IPv4 block filter: about 64 bits per address key, between 2^16 (8 KB) and 2^24
+ * (2 MB) bits, so that an address outside every listed block costs one bit test.
+ */
+static void
+build_v4_filter(struct kz_match_index *ix)
+{
+    size_t nv4 = 0;
+
+    for (size_t i = 0; i < ix->nkeys; i++)
+        nv4 += ix->keys[i].kind == KZ_MATCH_IPV4;
+    if (nv4 == 0)
+        return;
+    ix->v4f_bits = 16;
+    while (ix->v4f_bits < 24 && (1ull << ix->v4f_bits) < (uint64_t)nv4 * 64)
+        ix->v4f_bits++;
+    ix->v4f = kz_xcalloc((1ull << ix->v4f_bits) / 64, sizeof(uint64_t));
+    for (size_t i = 0; i < ix->nkeys; i++) {
+        const struct kz_match__key *k = &ix->keys[i];
+        if (k->kind != KZ_MATCH_IPV4)
+            continue;
+        const uint8_t *a = (const uint8_t *)ix->arena + k->off;
+        uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+        uint64_t first = v >> (32 - ix->v4f_bits);
+        uint64_t count = k->plen >= ix->v4f_bits ? 1 : 1ull << (ix->v4f_bits - k->plen);
+        set_bits(ix->v4f, first, count);
+    }
 }
 
 kz_err
@@ -268,7 +272,7 @@ kz_match_index_finish(struct kz_match_index *ix)
             }
             if ((s >> 32) == fp) {
                 struct kz_match__key *o = &ix->keys[(uint32_t)s - 1];
-                if (key_eq(ix, o, k->kind, k->plen, ix->arena + k->off, k->len)) {
+                if (kz_match__key_eq(ix, o, k->kind, k->plen, ix->arena + k->off, k->len)) {
                     /* Same value: chain, unless it is the same indicator again. */
                     bool dup = false;
                     for (struct kz_match__key *c = o;; c = &ix->keys[c->next]) {
@@ -300,14 +304,8 @@ kz_match_index_finish(struct kz_match_index *ix)
         const struct kz_match__key *k = &ix->keys[i];
         uint64_t h = kz_match__hash(k->kind, k->plen, ix->arena + k->off, k->len);
         ix->bloom[(h >> 8) & ix->bloom_mask] |= (1ull << ((h >> 40) & 63)) | (1ull << ((h >> 46) & 63));
-        if (k->kind == KZ_MATCH_IPV4) {
-            const uint8_t *a = (const uint8_t *)ix->arena + k->off;
-            uint32_t first = (uint32_t)a[0] << 8 | a[1];
-            uint32_t count = k->plen >= 16 ? 1 : 1u << (16 - k->plen);
-            for (uint32_t b = first; b < first + count && b < 65536; b++)
-                ix->v4_16[b / 64] |= 1ull << (b % 64);
-        }
     }
+    build_v4_filter(ix);
     ix->n_v4_plens = 0;
     for (int l = 32; l >= 0; l--)
         if (ix->v4_has[l])
@@ -333,35 +331,6 @@ kz_match_index_finish(struct kz_match_index *ix)
     return KZ_OK;
 }
 
-uint32_t
-kz_match__find_h(const struct kz_match_index *ix, uint64_t h, enum kz_match_kind kind,
-                 unsigned plen, const void *p, size_t n)
-{
-    uint64_t fp = h >> 32, pos = h & ix->mask;
-    uint64_t bits = (1ull << ((h >> 40) & 63)) | (1ull << ((h >> 46) & 63));
-
-    if (!ix->slots || (ix->bloom[(h >> 8) & ix->bloom_mask] & bits) != bits)
-        return UINT32_MAX;
-    for (;;) {
-        uint64_t s = ix->slots[pos];
-        if (s == 0)
-            return UINT32_MAX;
-        if ((s >> 32) == fp) {
-            uint32_t k = (uint32_t)s - 1;
-            if (key_eq(ix, &ix->keys[k], kind, plen, p, n))
-                return k;
-        }
-        pos = (pos + 1) & ix->mask;
-    }
-}
-
-uint32_t
-kz_match__find(const struct kz_match_index *ix, enum kz_match_kind kind, unsigned plen,
-               const void *p, size_t n)
-{
-    return kz_match__find_h(ix, kz_match__hash(kind, plen, p, n), kind, plen, p, n);
-}
-
 size_t
 kz_match_index_indicators(const struct kz_match_index *ix)
 {
@@ -380,7 +349,8 @@ kz_match_index_memory(const struct kz_match_index *ix)
     return ix->arena_cap + ix->inds_cap * sizeof(*ix->inds) +
            ix->windows_cap * sizeof(*ix->windows) + ix->keys_cap * sizeof(*ix->keys) +
            (ix->mask + 1) * sizeof(uint64_t) * (ix->slots != NULL) +
-           (ix->bloom ? (ix->bloom_mask + 1) * sizeof(uint64_t) : 0) + sizeof(*ix);
+           (ix->bloom ? (ix->bloom_mask + 1) * sizeof(uint64_t) : 0) +
+           (ix->v4f ? (1ull << ix->v4f_bits) / 8 : 0) + sizeof(*ix);
 }
 
 void

@@ -4,21 +4,17 @@
  * length that occurs in the index, longest first.
  */
 #include "match/match_int.h"
+#include "match/lex.h"
 
 #include "base/banned.h"
 
 static bool
 parse_plen(const char *p, size_t n, unsigned max, unsigned *out)
 {
-    unsigned v = 0;
+    unsigned v;
 
-    if (n == 0 || n > 3)
+    if (n > 3 || !kz_match__dec(p, n, &v))
         return false;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-        v = v * 10 + (unsigned)(p[i] - '0');
-    }
     if (v > max || (n > 1 && p[0] == '0'))
         return false;
     *out = v;
@@ -28,46 +24,41 @@ parse_plen(const char *p, size_t n, unsigned max, unsigned *out)
 bool
 kz_match__parse_ipv4(const char *p, size_t n, uint8_t out[4], unsigned *plen, bool cidr)
 {
-    uint8_t a[4];
+    uint32_t v = 0;
+    unsigned acc = 0, digits = 0, dots = 0;
     size_t i = 0;
-    unsigned part = 0;
 
     *plen = 32;
-    for (part = 0; part < 4; part++) {
-        unsigned v = 0;
-        size_t digits = 0;
-        while (i < n && p[i] >= '0' && p[i] <= '9' && digits < 4) {
-            v = v * 10 + (unsigned)(p[i] - '0');
-            i++;
+    if (n < 7)
+        return false;
+    /* One pass, one test a byte on the common path (parsing addresses is a hot spot). */
+    for (; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)p[i] - '0';
+        if (d <= 9) {
+            acc = acc * 10 + d;
             digits++;
+            continue;
         }
-        if (digits == 0 || digits > 3 || v > 255)
+        if (p[i] != '.' || dots == 3)
+            break;
+        if (digits - 1 > 2 || acc > 255)
             return false;
-        a[part] = (uint8_t)v;
-        if (part < 3) {
-            if (i >= n || p[i] != '.')
-                return false;
-            i++;
-        }
+        v = v << 8 | acc;
+        acc = digits = 0;
+        dots++;
     }
+    if (dots != 3 || digits - 1 > 2 || acc > 255)
+        return false;
+    v = v << 8 | acc;
     if (i < n) {
         if (!cidr || p[i] != '/' || !parse_plen(p + i + 1, n - i - 1, 32, plen))
             return false;
     }
-    memcpy(out, a, 4);
+    out[0] = (uint8_t)(v >> 24);
+    out[1] = (uint8_t)(v >> 16);
+    out[2] = (uint8_t)(v >> 8);
+    out[3] = (uint8_t)v;
     return true;
-}
-
-static int
-hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 bool
@@ -103,8 +94,8 @@ kz_match__parse_ipv6(const char *p, size_t n, uint8_t out[16], unsigned *plen, b
     while (i < n) {
         unsigned v = 0;
         size_t digits = 0, start = i;
-        while (i < n && digits < 5 && hexv(p[i]) >= 0) {
-            v = v << 4 | (unsigned)hexv(p[i]);
+        while (i < n && digits < 5 && kz_match__is_hex(p[i])) {
+            v = v << 4 | (unsigned)kz_match__hexv(p[i]);
             i++;
             digits++;
         }
@@ -183,15 +174,22 @@ kz_match__check_ip_r(struct kz_match__line *ln, const char *field, const char *p
     if (n == 0 || n > 64)
         return false;
     if (kz_match__parse_ipv4(p, n, a, &plen, false)) {
-        uint32_t b16 = (uint32_t)a[0] << 8 | a[1];
-        if (!(ix->v4_16[b16 / 64] & (1ull << (b16 % 64))))
+        uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+        uint32_t blk;
+        kz_match__note(ln, KZ_MATCH_IPV4, field, p, n);
+        if (!ix->v4f)
+            return true;
+        blk = v >> (32 - ix->v4f_bits);
+        if (!(ix->v4f[blk / 64] & (1ull << (blk % 64))))
             return true;
         for (size_t i = 0; i < ix->n_v4_plens; i++) {
             unsigned l = ix->v4_plens[i];
+            uint32_t mv = l == 0 ? 0 : v & (0xffffffffu << (32 - l));
             uint32_t k;
-            memcpy(m, a, 4);
-            if (l < 32)
-                kz_match__mask(m, 4, l);
+            m[0] = (uint8_t)(mv >> 24);
+            m[1] = (uint8_t)(mv >> 16);
+            m[2] = (uint8_t)(mv >> 8);
+            m[3] = (uint8_t)mv;
             k = kz_match__find(ix, KZ_MATCH_IPV4, l, m, 4);
             if (k != UINT32_MAX)
                 kz_match__emit(ln, k, field, p, n);
@@ -199,6 +197,7 @@ kz_match__check_ip_r(struct kz_match__line *ln, const char *field, const char *p
         return true;
     }
     if (memchr(p, ':', n) && kz_match__parse_ipv6(p, n, a, &plen, false)) {
+        kz_match__note(ln, KZ_MATCH_IPV6, field, p, n);
         for (size_t i = 0; i < ix->n_v6_plens; i++) {
             unsigned l = ix->v6_plens[i];
             uint32_t k;

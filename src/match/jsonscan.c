@@ -5,6 +5,7 @@
  * jansson, which decides whether they are malformed.
  */
 #include "match/match_int.h"
+#include "match/lex.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -263,18 +264,6 @@ kz_match__json_walk_slow(const char *p, size_t n, kz_match__json_fn fn, void *ar
     return true;
 }
 
-static int
-hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 size_t
 kz_match__json_unescape(const char *p, size_t n, char *out, size_t outlen)
 {
@@ -303,7 +292,7 @@ kz_match__json_unescape(const char *p, size_t n, char *out, size_t outlen)
             if (i + 4 >= n)
                 return SIZE_MAX;
             for (int k = 1; k <= 4; k++) {
-                int h = hexv(p[i + (size_t)k]);
+                int h = kz_match__hexv(p[i + (size_t)k]);
                 if (h < 0)
                     return SIZE_MAX;
                 v = v << 4 | (unsigned)h;

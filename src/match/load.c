@@ -244,7 +244,8 @@ add_indicator(struct kz_match_index *ix, const json_t *o, int64_t now_us,
     struct kz_match_validity v;
     struct kz_pattern_terms terms = {0};
     uint32_t ind;
-    size_t added = 0;
+    size_t added = 0, rest = 0;
+    bool evaluated = false;
     kz_err err;
 
     if (json_is_true(json_object_get(o, "revoked")) || !pattern || (ptype && strcmp(ptype, "stix"))) {
@@ -258,25 +259,37 @@ add_indicator(struct kz_match_index *ix, const json_t *o, int64_t now_us,
         return;
     }
     err = kz_pattern_simple_terms(kz_str_from_cstr(pattern), &terms);
-    if (err != KZ_OK) {
-        if (err == KZ_ERR_INVALID)
-            st->bad++;
-        else
-            st->unsupported++;
+    if (err == KZ_ERR_INVALID) {
+        st->bad++;
         return;
     }
     ind = kz_match__add_ind(ix, id, kz_str_from_cstr(id), &v);
-    for (size_t i = 0; i < terms.n; i++) {
+    for (size_t i = 0; err == KZ_OK && i < terms.n; i++) {
         enum kz_match_kind k = term_kind(&terms.items[i]);
-        if (k == KZ_MATCH_NONE ||
-            !add_value(ix, k, kz_str_from_cstr(terms.items[i].value), ind)) {
+        if (k == KZ_MATCH_NONE) {
+            rest++; /* a path the index has no kind for */
+            continue;
+        }
+        /* A value that is not of its kind can match nothing: not worth an evaluation a line. */
+        if (!add_value(ix, k, kz_str_from_cstr(terms.items[i].value), ind)) {
             st->unsupported++;
             continue;
         }
         added++;
     }
     kz_pattern_terms_release(&terms);
-    if (added == 0) {
+    /* What the index cannot take (the pattern, or some of its terms) goes to the evaluator. */
+    if (err != KZ_OK || rest) {
+        struct kz_pattern *cp = NULL;
+        if (kz_pattern_compile(kz_str_from_cstr(pattern), &cp, NULL, 0, NULL) == KZ_OK) {
+            kz_match__add_eval(ix, cp, pattern, ind);
+            st->evaluated++;
+            evaluated = true;
+        } else {
+            st->unsupported++;
+        }
+    }
+    if (added == 0 && !evaluated) {
         kz_match__drop_last_ind(ix);
         return;
     }

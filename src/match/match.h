@@ -45,7 +45,8 @@ struct kz_match_load_stats {
     uint64_t indicators;  /* indicators taken into the index */
     uint64_t values;      /* values (keys) indexed */
     uint64_t skipped;     /* revoked, expired, superseded or not a STIX pattern */
-    uint64_t unsupported; /* patterns (or terms) the index cannot take */
+    uint64_t unsupported; /* patterns (or terms) neither the index nor the evaluator takes */
+    uint64_t evaluated;   /* indicators (also counted above) whose pattern the evaluator decides */
     uint64_t bad;         /* lines or objects that did not parse */
 };
 

@@ -31,6 +31,15 @@ struct kz_match__key {
     uint32_t next;  /* next key with the same value, or UINT32_MAX */
 };
 
+struct kz_pattern;
+
+/* A pattern the index cannot take: the evaluator decides it for each event. */
+struct kz_match__evpat {
+    struct kz_pattern *p;
+    uint32_t ind;
+    uint32_t kinds; /* bit per kz_match_kind of the object types the pattern names */
+};
+
 struct kz_match_index {
     char *arena;
     size_t arena_n, arena_cap;
@@ -57,13 +66,47 @@ struct kz_match_index {
      */
     uint64_t *bloom;
     uint64_t bloom_mask; /* words - 1 */
-    /* Which IPv4 /16 blocks any address key covers: most observed addresses stop here. */
-    uint64_t v4_16[65536 / 64];
+    /*
+     * Which IPv4 blocks of v4f_bits leading bits (16 to 24, more with more address keys)
+     * any address key covers: most observed addresses stop at this one bit.
+     */
+    uint64_t *v4f;
+    unsigned v4f_bits;
+    /* Bit l-1 set when some domain key has l labels (bit 63: 64 or more). */
+    uint64_t dom_labels;
+    struct kz_match__evpat *evals;
+    size_t nevals, evals_cap;
     bool finished;
 };
 
-/* A 64-bit hash of kind, prefix length and bytes. */
-uint64_t kz_match__hash(unsigned kind, unsigned plen, const void *p, size_t n);
+/*
+ * A 64-bit hash of kind, prefix length and bytes. Inline, with the lookups below: they run
+ * for every value of every line.
+ */
+static inline uint64_t
+kz_match__hash(unsigned kind, unsigned plen, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)kind << 56) ^ ((uint64_t)plen << 48) ^ n;
+    uint64_t w;
+
+    while (n >= 8) {
+        memcpy(&w, b, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        b += 8;
+        n -= 8;
+    }
+    if (n) {
+        w = 0;
+        memcpy(&w, b, n);
+        h = (h ^ w) * 0x94d049bb133111ebull;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
 
 /* Adds a normalised key for indicator ind. */
 void kz_match__add_key(struct kz_match_index *ix, enum kz_match_kind kind, unsigned plen,
@@ -74,16 +117,49 @@ uint32_t kz_match__add_ind(struct kz_match_index *ix, const char *id, struct kz_
 /* Drops the last indicator record (when none of its values were accepted). */
 void kz_match__drop_last_ind(struct kz_match_index *ix);
 
-/* Finds the first key equal to the value; UINT32_MAX when absent. */
-uint32_t kz_match__find(const struct kz_match_index *ix, enum kz_match_kind kind, unsigned plen,
-                        const void *p, size_t n);
-uint32_t kz_match__find_h(const struct kz_match_index *ix, uint64_t h, enum kz_match_kind kind,
-                          unsigned plen, const void *p, size_t n);
+static inline bool
+kz_match__key_eq(const struct kz_match_index *ix, const struct kz_match__key *k, unsigned kind,
+                 unsigned plen, const void *p, size_t n)
+{
+    return k->kind == kind && k->plen == plen && k->len == n &&
+           memcmp(ix->arena + k->off, p, n) == 0;
+}
+
+/* Finds the first key equal to the value (h its hash); UINT32_MAX when absent. */
+static inline uint32_t
+kz_match__find_h(const struct kz_match_index *ix, uint64_t h, enum kz_match_kind kind,
+                 unsigned plen, const void *p, size_t n)
+{
+    uint64_t fp = h >> 32, pos = h & ix->mask;
+    uint64_t bits = (1ull << ((h >> 40) & 63)) | (1ull << ((h >> 46) & 63));
+
+    if (!ix->slots || (ix->bloom[(h >> 8) & ix->bloom_mask] & bits) != bits)
+        return UINT32_MAX;
+    for (;;) {
+        uint64_t s = ix->slots[pos];
+        if (s == 0)
+            return UINT32_MAX;
+        if ((s >> 32) == fp) {
+            uint32_t k = (uint32_t)s - 1;
+            if (kz_match__key_eq(ix, &ix->keys[k], kind, plen, p, n))
+                return k;
+        }
+        pos = (pos + 1) & ix->mask;
+    }
+}
+
+static inline uint32_t
+kz_match__find(const struct kz_match_index *ix, enum kz_match_kind kind, unsigned plen,
+               const void *p, size_t n)
+{
+    return kz_match__find_h(ix, kz_match__hash(kind, plen, p, n), kind, plen, p, n);
+}
 
 /* ---- normalisers: return the length written to out (0 when the value is not of the kind) ---- */
 
 /* IPv4 text to 4 bytes; plen receives 32 or the CIDR length when cidr is allowed. */
 bool kz_match__parse_ipv4(const char *p, size_t n, uint8_t out[4], unsigned *plen, bool cidr);
+
 bool kz_match__parse_ipv6(const char *p, size_t n, uint8_t out[16], unsigned *plen, bool cidr);
 void kz_match__mask(uint8_t *a, size_t bytes, unsigned plen);
 /* Lower-case, no trailing dot; out has KZ_MATCH_DOMAIN_MAX bytes. */
@@ -102,6 +178,15 @@ size_t kz_match__norm_email(const char *p, size_t n, char *out, size_t outlen);
 /* ---- the line being scanned ---- */
 
 #define KZ_MATCH_LINE_HITS 32
+#define KZ_MATCH_LINE_OBS 16
+
+/* An observed value of the line, kept for the evaluator (only when it has patterns). */
+struct kz_match__obs {
+    uint8_t kind;   /* enum kz_match_kind */
+    char role;      /* 's' source address, 'd' destination address, 0 */
+    uint16_t len;
+    uint32_t off;   /* in obsbuf */
+};
 
 struct kz_match__hit {
     uint32_t ind;
@@ -122,7 +207,32 @@ struct kz_match__line {
     size_t tsn;
     bool ts_epoch;      /* Zeek TSV "1521911720.865716" */
     char tsbuf[64];     /* ts copied when the line's own bytes are not what was walked */
+    struct kz_match__obs obs[KZ_MATCH_LINE_OBS];
+    size_t nobs;
+    uint32_t obs_kinds; /* bit per kind noted */
+    char obsbuf[4096];
+    size_t obsbuf_n;
 };
+
+/* Notes an observed value for the evaluator; a no-op when the index has no patterns for it. */
+void kz_match__observe(struct kz_match__line *ln, enum kz_match_kind kind, const char *field,
+                       const char *p, size_t n);
+/* kz_match__observe when the index has patterns for the evaluator (cheap otherwise). */
+static inline void
+kz_match__note(struct kz_match__line *ln, enum kz_match_kind kind, const char *field,
+               const char *p, size_t n)
+{
+    if (ln->ix->nevals)
+        kz_match__observe(ln, kind, field, p, n);
+}
+
+/* The field of hits the evaluator found. */
+extern const char kz_match__pattern_field[];
+/* Runs the evaluator's patterns over the values the line's reader observed. */
+void kz_match__eval_line(struct kz_match__line *ln);
+/* Adds a pattern (compiled p of the text) for the evaluator to indicator ind. */
+void kz_match__add_eval(struct kz_match_index *ix, struct kz_pattern *p, const char *text,
+                        uint32_t ind);
 
 /* Points the line's time at a copy of v. */
 void kz_match__line_set_ts_copy(struct kz_match__line *ln, const char *v, size_t n);
@@ -141,6 +251,9 @@ void kz_match__check_url_full(struct kz_match__line *ln, const char *field, cons
                               size_t n);
 void kz_match__check_hash(struct kz_match__line *ln, const char *field, const char *p, size_t n);
 void kz_match__check_email(struct kz_match__line *ln, const char *field, const char *p, size_t n);
+/* Records a hit of indicator ind when it is valid at the event time and new on the line. */
+void kz_match__emit_ind(struct kz_match__line *ln, uint32_t ind, unsigned kind, const char *field,
+                        const char *val, size_t valn);
 /* Records a hit on every key chained from key k whose indicator is valid at the event time. */
 void kz_match__emit(struct kz_match__line *ln, uint32_t k, const char *field, const char *val,
                     size_t valn);
@@ -184,6 +297,11 @@ struct kz_match__zeek {
     uint32_t *want;  /* the columns worth reading, in order */
     size_t nwant;
     uint32_t *pos;   /* separator positions of the current line */
+    uint64_t *blk;   /* with have_seps: per 32 bytes, separators before << 32 | their mask */
+    size_t blk_cap;
+    size_t nsep;     /* how many separators the line has, when have_seps */
+    bool have_seps;  /* pos and nsep were found with the line's end (kz_match__zeek_split) */
+    bool esc;        /* with have_seps: the line has a '\\' (Zeek escapes) */
 };
 
 struct kz_match__csv {
@@ -201,6 +319,31 @@ bool kz_match__read_zeek_json(struct kz_match__line *ln, const char *p, size_t n
 int kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const char *p,
                         size_t n);
 void kz_match__zeek_release(struct kz_match__zeek *z);
+/*
+ * Finds the end of the line at p (its '\n', or n) and, for a data line, the separators in
+ * it in the same pass, for the next kz_match__read_zeek. Returns the line's length.
+ */
+size_t kz_match__zeek_split(struct kz_match__zeek *z, const char *p, size_t n);
+/* After kz_match__zeek_split: the offset of separator t; calls come with t ascending from *b = 0. */
+static inline size_t
+kz_match__zeek_sep(const struct kz_match__zeek *z, size_t *b, size_t t)
+{
+    uint32_t m;
+    size_t skip;
+
+    while ((z->blk[*b + 1] >> 32) <= t)
+        (*b)++;
+    m = (uint32_t)z->blk[*b];
+    skip = t - (size_t)(z->blk[*b] >> 32);
+    /* A few separators a block: the first four steps without branches, a loop past them. */
+    m = skip >= 1 ? m & (m - 1) : m;
+    m = skip >= 2 ? m & (m - 1) : m;
+    m = skip >= 3 ? m & (m - 1) : m;
+    m = skip >= 4 ? m & (m - 1) : m;
+    for (; skip > 4; skip--)
+        m &= m - 1;
+    return *b * 32 + (size_t)__builtin_ctz(m);
+}
 int kz_match__read_csv(struct kz_match__csv *c, struct kz_match__line *ln, const char *p, size_t n);
 void kz_match__csv_release(struct kz_match__csv *c);
 /* True when a CSV header names at least one column we can match on (for --format auto). */
@@ -222,6 +365,44 @@ enum kz_match__field {
     KZ_F_EMAILS, /* a set of addresses */
     KZ_F_TS,
 };
+
+/*
+ * Looks one value of a classified field up (addresses, names, URLs, hashes, e-mail
+ * addresses; a URIHOST as a host). False for what the reader keeps itself: the URI, the
+ * URIHOST for pairing with it, the time, and fields of no kind.
+ */
+static inline bool
+kz_match__check_field(struct kz_match__line *ln, enum kz_match__field f, const char *name,
+                      const char *v, size_t n)
+{
+    switch (f) {
+    case KZ_F_IP:
+        kz_match__check_ip_r(ln, name, v, n);
+        return true;
+    case KZ_F_DOMAIN:
+        kz_match__check_domain(ln, name, v, n);
+        return true;
+    case KZ_F_HOST:
+    case KZ_F_ANSWERS:
+        kz_match__check_host(ln, name, v, n);
+        return true;
+    case KZ_F_URIHOST:
+        kz_match__check_host(ln, name, v, n);
+        return false; /* the reader pairs it with the URI */
+    case KZ_F_URL:
+        kz_match__check_url_full(ln, name, v, n);
+        return true;
+    case KZ_F_HASH:
+        kz_match__check_hash(ln, name, v, n);
+        return true;
+    case KZ_F_EMAIL:
+    case KZ_F_EMAILS:
+        kz_match__check_email(ln, name, v, n);
+        return true;
+    default:
+        return false;
+    }
+}
 
 /* Stable ids: "indicator--" + a name-based (SHA-1, version 5) UUID of the seed. */
 void kz_match__uuid5(const void *ns16, const void *name, size_t n, uint8_t out[16]);

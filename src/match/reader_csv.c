@@ -215,6 +215,7 @@ record_field(void *arg, size_t col, const char *v, size_t n)
     struct rctx *r = arg;
     struct kz_match__line *ln = r->ln;
     const char *name;
+    enum kz_match__field f;
 
     if (col >= r->c->ncols) {
         r->bad = true;
@@ -227,19 +228,11 @@ record_field(void *arg, size_t col, const char *v, size_t n)
         n--;
     if (n == 0)
         return;
-    switch ((enum kz_match__field)r->c->cols[col]) {
-    case KZ_F_IP:
-        kz_match__check_ip(ln, name, v, n);
-        break;
-    case KZ_F_DOMAIN:
-        kz_match__check_domain(ln, name, v, n);
-        break;
-    case KZ_F_HOST:
-    case KZ_F_ANSWERS:
-        kz_match__check_host(ln, name, v, n);
-        break;
+    f = (enum kz_match__field)r->c->cols[col];
+    if (kz_match__check_field(ln, f, name, v, n))
+        return;
+    switch (f) {
     case KZ_F_URIHOST:
-        kz_match__check_host(ln, name, v, n);
         if (n <= sizeof(r->hostbuf)) {
             memcpy(r->hostbuf, v, n);
             r->host = r->hostbuf;
@@ -252,16 +245,6 @@ record_field(void *arg, size_t col, const char *v, size_t n)
             r->uri = r->uribuf;
             r->urin = n;
         }
-        break;
-    case KZ_F_URL:
-        kz_match__check_url_full(ln, name, v, n);
-        break;
-    case KZ_F_HASH:
-        kz_match__check_hash(ln, name, v, n);
-        break;
-    case KZ_F_EMAIL:
-    case KZ_F_EMAILS:
-        kz_match__check_email(ln, name, v, n);
         break;
     case KZ_F_TS:
         kz_match__line_set_ts_copy(ln, v, n);

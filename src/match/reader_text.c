@@ -3,6 +3,7 @@
  * hashes and e-mail addresses, split at white space, quotes, brackets and separators.
  */
 #include "match/match_int.h"
+#include "match/lex.h"
 
 #include "base/banned.h"
 
@@ -15,11 +16,9 @@ static const uint8_t delim_tab[256] = {
 static bool
 all_hex(const char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+    for (size_t i = 0; i < n; i++)
+        if (!kz_match__is_hex(p[i]))
             return false;
-    }
     return true;
 }
 

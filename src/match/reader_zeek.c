@@ -5,6 +5,7 @@
  * server_name, file hashes, and SMTP addresses.
  */
 #include "match/match_int.h"
+#include "match/lex.h"
 
 #include <stdlib.h>
 
@@ -48,35 +49,16 @@ zvalue(struct zctx *z, enum kz_match__field f, const char *name, const char *v, 
 {
     struct kz_match__line *ln = z->ln;
 
+    if (kz_match__check_field(ln, f, name, v, n))
+        return;
     switch (f) {
-    case KZ_F_IP:
-        kz_match__check_ip(ln, name, v, n);
-        break;
-    case KZ_F_DOMAIN:
-        kz_match__check_domain(ln, name, v, n);
-        break;
-    case KZ_F_HOST:
-    case KZ_F_ANSWERS:
-        kz_match__check_host(ln, name, v, n);
-        break;
     case KZ_F_URIHOST:
-        kz_match__check_host(ln, name, v, n);
         z->host = v;
         z->hostn = n;
         break;
     case KZ_F_URI:
         z->uri = v;
         z->urin = n;
-        break;
-    case KZ_F_URL:
-        kz_match__check_url_full(ln, name, v, n);
-        break;
-    case KZ_F_HASH:
-        kz_match__check_hash(ln, name, v, n);
-        break;
-    case KZ_F_EMAIL:
-    case KZ_F_EMAILS:
-        kz_match__check_email(ln, name, v, n);
         break;
     case KZ_F_TS:
         ln->ts = v;
@@ -97,19 +79,8 @@ kz_match__zeek_release(struct kz_match__zeek *z)
     free(z->names_mem);
     free(z->want);
     free(z->pos);
+    free(z->blk);
     memset(z, 0, sizeof(*z));
-}
-
-static int
-hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Decodes Zeek's "\xHH" escapes; returns the length written. */
@@ -119,9 +90,8 @@ zeek_unescape(const char *p, size_t n, char *out, size_t outlen)
     size_t o = 0;
 
     for (size_t i = 0; i < n && o < outlen; i++) {
-        if (p[i] == '\\' && i + 3 < n && p[i + 1] == 'x' && hexv(p[i + 2]) >= 0 &&
-            hexv(p[i + 3]) >= 0) {
-            out[o++] = (char)(hexv(p[i + 2]) << 4 | hexv(p[i + 3]));
+        if (p[i] == '\\' && i + 3 < n && p[i + 1] == 'x' && kz_match__hex2(p + i + 2) >= 0) {
+            out[o++] = (char)kz_match__hex2(p + i + 2);
             i += 3;
         } else {
             out[o++] = p[i];
@@ -241,20 +211,35 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
     struct zctx c = {.ln = ln};
     char tmp[KZ_MATCH_VALUE_MAX];
     char set_sep;
-    size_t nsep;
+    size_t nsep, blk = 0;
+    bool esc = true, split = false;
 
     if (p[0] == '#')
         return header_line(z, p, n);
     if (!z->have_fields || n > UINT32_MAX)
         return -1;
-    nsep = find_seps(p, n, z->sep, z->pos, z->ncols - 1);
+    if (z->have_seps) {
+        /* A '\r' the scan loop dropped from the end is no separator: the counts hold. */
+        split = true;
+        nsep = z->nsep;
+        esc = z->esc;
+        z->have_seps = false;
+    } else {
+        nsep = find_seps(p, n, z->sep, z->pos, z->ncols - 1);
+    }
     if (nsep != z->ncols - 1)
         return -1;
     set_sep = z->set_sep;
     for (size_t w = 0; w < z->nwant; w++) {
         size_t col = z->want[w];
-        size_t fs = col == 0 ? 0 : z->pos[col - 1] + 1;
-        size_t fe = col + 1 < z->ncols ? z->pos[col] : n;
+        size_t fs, fe;
+        if (split) {
+            fs = col == 0 ? 0 : kz_match__zeek_sep(z, &blk, col - 1) + 1;
+            fe = col + 1 < z->ncols ? kz_match__zeek_sep(z, &blk, col) : n;
+        } else {
+            fs = col == 0 ? 0 : z->pos[col - 1] + 1;
+            fe = col + 1 < z->ncols ? z->pos[col] : n;
+        }
         const char *f = p + fs;
         size_t fn = fe - fs;
         enum kz_match__field kind = (enum kz_match__field)z->cols[col];
@@ -263,7 +248,7 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
             continue;
         const char *v = f;
         size_t vn = fn;
-        if (kind != KZ_F_URI && kind != KZ_F_URIHOST && memchr(f, '\\', fn)) {
+        if (esc && kind != KZ_F_URI && kind != KZ_F_URIHOST && memchr(f, '\\', fn)) {
             vn = zeek_unescape(f, fn, tmp, sizeof(tmp));
             v = tmp;
         }

@@ -4,6 +4,7 @@
  * here allocates per line.
  */
 #include "match/match_int.h"
+#include "match/lex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +12,18 @@
 #include "base/banned.h"
 
 struct kz_match_scanner {
+    /*
+     * Every thread writes its scanner on every line: the pads keep those writes off the
+     * cache lines of whatever the allocator put next to it (another thread's scanner).
+     */
+    char pad_head[64];
     const struct kz_match_index *ix;
     struct kz_match_scan_opts o;
     struct kz_match_stats st;
     struct kz_match__zeek zeek;
     struct kz_match__csv csv;
     struct kz_match__line ln;
+    char pad_tail[64];
 };
 
 void
@@ -27,6 +34,9 @@ kz_match__line_begin(struct kz_match__line *ln)
     ln->ts = NULL;
     ln->tsn = 0;
     ln->ts_epoch = false;
+    ln->nobs = 0;
+    ln->obs_kinds = 0;
+    ln->obsbuf_n = 0;
 }
 
 void
@@ -50,26 +60,32 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-static bool
-digits(const char *p, size_t n, unsigned *out)
+/* "1521911720.865716" */
+/* A fraction of a second at p[*i] (".981520", any number of digits) in microseconds. */
+static int64_t
+frac_us(const char *p, size_t n, size_t *i)
 {
-    unsigned v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-        v = v * 10 + (unsigned)(p[i] - '0');
+    int64_t us = 0;
+    int fd = 0;
+
+    if (*i >= n || p[*i] != '.')
+        return 0;
+    for ((*i)++; *i < n && p[*i] >= '0' && p[*i] <= '9'; (*i)++) {
+        if (fd < 6) {
+            us = us * 10 + (p[*i] - '0');
+            fd++;
+        }
     }
-    *out = v;
-    return true;
+    while (fd++ < 6)
+        us *= 10;
+    return us;
 }
 
-/* "1521911720.865716" */
 static int64_t
 parse_epoch(const char *p, size_t n)
 {
-    int64_t s = 0, us = 0;
+    int64_t s = 0, us;
     size_t i = 0;
-    int fd = 0;
 
     if (n == 0 || n > 24)
         return INT64_MIN;
@@ -77,18 +93,9 @@ parse_epoch(const char *p, size_t n)
         s = s * 10 + (p[i] - '0');
     if (i == 0)
         return INT64_MIN;
-    if (i < n && p[i] == '.') {
-        for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-            if (fd < 6) {
-                us = us * 10 + (p[i] - '0');
-                fd++;
-            }
-        }
-    }
+    us = frac_us(p, n, &i);
     if (i != n)
         return INT64_MIN;
-    while (fd++ < 6)
-        us *= 10;
     return s * 1000000 + us;
 }
 
@@ -97,36 +104,27 @@ static int64_t
 parse_iso(const char *p, size_t n)
 {
     unsigned y, mo, d, h, mi, s;
-    int64_t us = 0, off = 0;
+    int64_t us, off = 0;
     size_t i = 19;
-    int fd = 0;
 
-    if (n < 19 || !digits(p, 4, &y) || p[4] != '-' || !digits(p + 5, 2, &mo) || p[7] != '-' ||
-        !digits(p + 8, 2, &d) || (p[10] != 'T' && p[10] != ' ') || !digits(p + 11, 2, &h) ||
-        p[13] != ':' || !digits(p + 14, 2, &mi) || p[16] != ':' || !digits(p + 17, 2, &s))
+    if (n < 19 || !kz_match__dec(p, 4, &y) || p[4] != '-' || !kz_match__dec(p + 5, 2, &mo) ||
+        p[7] != '-' || !kz_match__dec(p + 8, 2, &d) || (p[10] != 'T' && p[10] != ' ') ||
+        !kz_match__dec(p + 11, 2, &h) || p[13] != ':' || !kz_match__dec(p + 14, 2, &mi) ||
+        p[16] != ':' || !kz_match__dec(p + 17, 2, &s))
         return INT64_MIN;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
         return INT64_MIN;
-    if (i < n && p[i] == '.') {
-        for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-            if (fd < 6) {
-                us = us * 10 + (p[i] - '0');
-                fd++;
-            }
-        }
-        while (fd++ < 6)
-            us *= 10;
-    }
+    us = frac_us(p, n, &i);
     if (i < n && (p[i] == '+' || p[i] == '-')) {
         unsigned oh, om;
         int sign = p[i] == '-' ? -1 : 1;
         i++;
-        if (i + 2 > n || !digits(p + i, 2, &oh))
+        if (i + 2 > n || !kz_match__dec(p + i, 2, &oh))
             return INT64_MIN;
         i += 2;
         if (i < n && p[i] == ':')
             i++;
-        if (i + 2 > n || !digits(p + i, 2, &om))
+        if (i + 2 > n || !kz_match__dec(p + i, 2, &om))
             return INT64_MIN;
         i += 2;
         off = sign * (int64_t)(oh * 3600 + om * 60);
@@ -148,50 +146,43 @@ kz_match__line_time(const struct kz_match__line *ln)
 }
 
 void
+kz_match__emit_ind(struct kz_match__line *ln, uint32_t ind, unsigned kind, const char *field,
+                   const char *val, size_t valn)
+{
+    const struct kz_match__ind *d = &ln->ix->inds[ind];
+
+    if (d->window != KZ_MATCH_NO_WINDOW) {
+        const struct kz_match_validity *w = &ln->ix->windows[d->window];
+        int64_t t = kz_match__line_time(ln);
+        if (t != INT64_MIN && (t < w->valid_from || t >= w->valid_until))
+            return;
+    }
+    for (size_t i = 0; i < ln->nhits; i++)
+        if (ln->hits[i].ind == ind)
+            return;
+    ln->matches++;
+    if (ln->nhits < KZ_MATCH_LINE_HITS) {
+        struct kz_match__hit *h = &ln->hits[ln->nhits++];
+        size_t room = sizeof(ln->scratch) - ln->scratch_n;
+        if (valn > room)
+            valn = room;
+        memcpy(ln->scratch + ln->scratch_n, val, valn);
+        h->ind = ind;
+        h->kind = (uint8_t)kind;
+        h->field = field;
+        h->val = ln->scratch + ln->scratch_n;
+        h->valn = valn;
+        ln->scratch_n += valn;
+    }
+}
+
+void
 kz_match__emit(struct kz_match__line *ln, uint32_t k, const char *field, const char *val,
                size_t valn)
 {
-    const struct kz_match_index *ix = ln->ix;
-    int64_t t = INT64_MIN;
-    bool have_t = false;
-
     for (;;) {
-        const struct kz_match__key *key = &ix->keys[k];
-        uint32_t ind = key->ind;
-        const struct kz_match__ind *d = &ix->inds[ind];
-        bool dup = false, ok = true;
-
-        if (d->window != KZ_MATCH_NO_WINDOW) {
-            const struct kz_match_validity *w = &ix->windows[d->window];
-            if (!have_t) {
-                t = kz_match__line_time(ln);
-                have_t = true;
-            }
-            if (t != INT64_MIN && (t < w->valid_from || t >= w->valid_until))
-                ok = false;
-        }
-        for (size_t i = 0; ok && i < ln->nhits; i++) {
-            if (ln->hits[i].ind == ind) {
-                dup = true;
-                break;
-            }
-        }
-        if (ok && !dup) {
-            ln->matches++;
-            if (ln->nhits < KZ_MATCH_LINE_HITS) {
-                struct kz_match__hit *h = &ln->hits[ln->nhits++];
-                size_t room = sizeof(ln->scratch) - ln->scratch_n;
-                if (valn > room)
-                    valn = room;
-                memcpy(ln->scratch + ln->scratch_n, val, valn);
-                h->ind = ind;
-                h->kind = key->kind;
-                h->field = field;
-                h->val = ln->scratch + ln->scratch_n;
-                h->valn = valn;
-                ln->scratch_n += valn;
-            }
-        }
+        const struct kz_match__key *key = &ln->ix->keys[k];
+        kz_match__emit_ind(ln, key->ind, key->kind, field, val, valn);
         if (key->next == UINT32_MAX)
             break;
         k = key->next;
@@ -263,7 +254,8 @@ explain(struct kz_match_scanner *s, const char *line, size_t n, uint64_t lineno)
         kz_match_index_id(s->ix, h->ind, id, sizeof(id));
         fprintf(s->o.explain, "%s:%llu: %s %s '%.*s' matched %s\n  %.*s\n",
                 s->o.source ? s->o.source : "-", (unsigned long long)lineno,
-                kz_match_kind_name(h->kind), h->field, (int)h->valn, h->val, id,
+                h->field == kz_match__pattern_field ? "pattern" : kz_match_kind_name(h->kind),
+                h->field, (int)h->valn, h->val, id,
                 (int)(n > 2000 ? 2000 : n), line);
     }
 }
@@ -306,6 +298,8 @@ one_line(struct kz_match_scanner *s, const char *p, size_t n, uint64_t lineno)
             s->st.bad_at[s->st.nbad++] = lineno;
         return;
     }
+    if (ln->nobs)
+        kz_match__eval_line(ln);
     if (ln->matches == 0)
         return;
     s->st.hit_lines++;
@@ -356,6 +350,15 @@ kz_match_scanner_feed(struct kz_match_scanner *s, const char *p, size_t n, uint6
     uint64_t lineno = first_line;
 
     s->st.bytes += n;
+    if (s->o.format == KZ_FMT_ZEEK) {
+        /* One pass finds the line's end and its separators. */
+        while (p < end) {
+            size_t len = kz_match__zeek_split(&s->zeek, p, (size_t)(end - p));
+            one_line(s, p, len, lineno++);
+            p += len + (p + len < end);
+        }
+        return lineno - first_line;
+    }
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;

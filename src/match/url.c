@@ -6,20 +6,9 @@
  * never reaches a server, so it goes too.
  */
 #include "match/match_int.h"
+#include "match/lex.h"
 
 #include "base/banned.h"
-
-static int
-hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static bool
 unreserved(unsigned char c)
@@ -65,7 +54,7 @@ put_host(const char *h, size_t hn, unsigned defport, char *out, size_t o, size_t
         return SIZE_MAX;
     for (size_t i = 0; i < hn; i++) {
         char c = h[i];
-        out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c;
+        out[o++] = kz_match__lower(c);
     }
     return o;
 }
@@ -87,8 +76,8 @@ put_path(const char *p, size_t n, char *out, size_t o, size_t outlen)
             break;
         if (o + 3 >= outlen)
             return SIZE_MAX;
-        if (c == '%' && i + 2 < n && hexv(p[i + 1]) >= 0 && hexv(p[i + 2]) >= 0) {
-            unsigned char v = (unsigned char)(hexv(p[i + 1]) << 4 | hexv(p[i + 2]));
+        if (c == '%' && i + 2 < n && kz_match__hex2(p + i + 1) >= 0) {
+            unsigned char v = (unsigned char)kz_match__hex2(p + i + 1);
             if (unreserved(v)) {
                 out[o++] = (char)v;
             } else {
@@ -182,6 +171,13 @@ kz_match__check_url(struct kz_match__line *ln, const char *field, const char *ho
     size_t n;
     uint32_t k;
 
+    if (ln->ix->nevals && hn + un + 8 <= sizeof(u)) {
+        /* The evaluator sees the URL as a client would have written it. */
+        memcpy(u, "http://", 7);
+        memcpy(u + 7, host, hn);
+        memcpy(u + 7 + hn, uri, un);
+        kz_match__observe(ln, KZ_MATCH_URL, field, u, 7 + hn + un);
+    }
     if (!(ln->ix->kinds_present & (1u << KZ_MATCH_URL)))
         return;
     n = kz_match__norm_url_parts(host, hn, uri, un, u, sizeof(u));
@@ -199,6 +195,7 @@ kz_match__check_url_full(struct kz_match__line *ln, const char *field, const cha
     size_t un;
     uint32_t k;
 
+    kz_match__note(ln, KZ_MATCH_URL, field, p, n);
     if (!(ln->ix->kinds_present & (1u << KZ_MATCH_URL)))
         return;
     un = kz_match__norm_url(p, n, u, sizeof(u));

@@ -12,8 +12,13 @@
 #include "base/banned.h"
 
 const char *const kz_notify_event_types[] = {
-    "alert.created",    "alert.updated",     "incident.created", "incident.updated",
-    "incident.national", "object.added",     NULL,
+    "alert.created",
+    "alert.updated",
+    "incident.created",
+    "incident.updated",
+    "incident.national",
+    "object.added",
+    NULL,
 };
 
 bool
@@ -32,9 +37,12 @@ const char *
 kz_delivery_state_name(enum kz_delivery_state st)
 {
     switch (st) {
-    case KZ_DELIVERY_QUEUED: return "queued";
-    case KZ_DELIVERY_DELIVERED: return "delivered";
-    case KZ_DELIVERY_DEAD: return "dead";
+    case KZ_DELIVERY_QUEUED:
+        return "queued";
+    case KZ_DELIVERY_DELIVERED:
+        return "delivered";
+    case KZ_DELIVERY_DEAD:
+        return "dead";
     }
     return "unknown";
 }
@@ -86,8 +94,7 @@ emit_one(void *ctx, const struct kz_webhook *w, const struct kz_org *org)
     (void)org;
     if (e->err != KZ_OK)
         return;
-    if (strcmp(e->ev->type, "incident.national") == 0 ? !w->national
-                                                       : !org_listed(e->ev, w->org))
+    if (strcmp(e->ev->type, "incident.national") == 0 ? !w->national : !org_listed(e->ev, w->org))
         return;
     e->err = delivery_make(w, e->ev->type, e->ev->subject, e->now_us, &d);
     if (e->err == KZ_OK)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/id.h"
+#include "base/json.h"
 #include "base/time.h"
 #include "base/banned.h"
 
@@ -99,13 +100,24 @@ events_check(const char *events, bool *has, char *why, size_t whylen)
     return KZ_OK;
 }
 
-enum { EV_NATIONAL = 4, EV_OBJECT_ADDED = 5 }; /* indexes in kz_notify_event_types */
+enum {
+    EV_NATIONAL = 4,
+    EV_OBJECT_ADDED = 5
+}; /* indexes in kz_notify_event_types */
+
+static void
+count_one(void *ctx, const struct kz_webhook *w)
+{
+    (void)w;
+    (*(size_t *)ctx)++;
+}
 
 kz_err
 kz_notify_subscribe(struct kz_store *s, struct kz_webhook *w, char *why, size_t whylen)
 {
     bool has[8];
     char raw[32];
+    size_t n = 0;
     kz_err err;
 
     err = kz_notify_url_check(w->url, why, whylen);
@@ -122,9 +134,20 @@ kz_notify_subscribe(struct kz_store *s, struct kz_webhook *w, char *why, size_t 
         return KZ_ERR_INVALID;
     }
     if (has[EV_NATIONAL] && !w->national) {
-        snprintf(why, whylen, "'incident.national' goes only to national contacts "
-                              "(\"national\": true)");
+        snprintf(why, whylen,
+                 "'incident.national' goes only to national contacts "
+                 "(\"national\": true)");
         return KZ_ERR_INVALID;
+    }
+    err = kz_store_webhook_list(s, w->org, count_one, &n);
+    if (err == KZ_OK && n >= KZ_NOTIFY_MAX_PER_ORG) {
+        snprintf(why, whylen, "organisation '%s' has %d subscriptions already, the most it may",
+                 w->org, KZ_NOTIFY_MAX_PER_ORG);
+        return KZ_ERR_LIMIT;
+    }
+    if (err != KZ_OK) {
+        snprintf(why, whylen, "cannot count the subscriptions: %s", kz_err_str(err));
+        return err;
     }
     kz_uuid_v4(w->id);
     randombytes_buf(raw, sizeof(raw));
@@ -138,6 +161,80 @@ kz_notify_subscribe(struct kz_store *s, struct kz_webhook *w, char *why, size_t 
     else if (err != KZ_OK)
         snprintf(why, whylen, "cannot store the subscription: %s", kz_err_str(err));
     return err;
+}
+
+kz_err
+kz_notify_request_parse(const json_t *j, struct kz_webhook *w, const char **collection, char *why,
+                        size_t whylen)
+{
+    static const char *const known[] = {"url", "events", "collection", "national", NULL};
+    const json_t *url, *events, *coll, *national, *v;
+    bool has[8];
+    const char *key;
+    size_t i, n = 0;
+
+    if (!json_is_object(j)) {
+        snprintf(why, whylen, "the body must be a JSON object");
+        return KZ_ERR_INVALID;
+    }
+    json_object_foreach(kz_json_mut(j), key, v)
+    {
+        for (i = 0; known[i] && strcmp(known[i], key) != 0; i++)
+            ;
+        if (!known[i]) {
+            snprintf(why, whylen, "unknown field '%.64s'", key);
+            return KZ_ERR_INVALID;
+        }
+    }
+    memset(w, 0, sizeof(*w));
+    url = json_object_get(j, "url");
+    if (!json_is_string(url) ||
+        kz_cstr_copy(json_string_value(url), w->url, sizeof(w->url)) != KZ_OK) {
+        snprintf(why, whylen, "'url' is required: a string of at most %d bytes", KZ_NOTIFY_URL_MAX);
+        return KZ_ERR_INVALID;
+    }
+    if (kz_notify_url_check(w->url, why, whylen) != KZ_OK)
+        return KZ_ERR_INVALID;
+    events = json_object_get(j, "events");
+    if (!json_is_array(events) || json_array_size(events) == 0 || json_array_size(events) > 16) {
+        snprintf(why, whylen, "'events' must be a non-empty array of event types");
+        return KZ_ERR_INVALID;
+    }
+    json_array_foreach(events, i, v)
+    {
+        const char *s = json_string_value(v);
+        int k;
+        if (!s || !kz_notify_event_valid(s)) {
+            snprintf(why, whylen,
+                     "unknown event %s%.40s%s (alert.created, alert.updated, incident.created, "
+                     "incident.updated, incident.national, object.added)",
+                     s ? "'" : "", s ? s : "(not a string)", s ? "'" : "");
+            return KZ_ERR_INVALID;
+        }
+        k = snprintf(w->events + n, sizeof(w->events) - n, "%s%s", n ? " " : "", s);
+        if (k < 0 || (size_t)k >= sizeof(w->events) - n) {
+            snprintf(why, whylen, "'events' is too long");
+            return KZ_ERR_INVALID;
+        }
+        n += (size_t)k;
+    }
+    if (events_check(w->events, has, why, whylen) != KZ_OK)
+        return KZ_ERR_INVALID;
+    national = json_object_get(j, "national");
+    if (national && !json_is_boolean(national)) {
+        snprintf(why, whylen, "'national' must be true or false");
+        return KZ_ERR_INVALID;
+    }
+    w->national = json_is_true(national);
+    coll = json_object_get(j, "collection");
+    if (coll && !json_is_null(coll) &&
+        (!json_is_string(coll) || json_string_length(coll) == 0 ||
+         json_string_length(coll) >= KZ_ALIAS_MAX)) {
+        snprintf(why, whylen, "'collection' must be a collection id or alias");
+        return KZ_ERR_INVALID;
+    }
+    *collection = json_is_string(coll) ? json_string_value(coll) : NULL;
+    return KZ_OK;
 }
 
 json_t *
@@ -174,7 +271,8 @@ attempt_log_json(const char *text)
         json_decref(log);
         return json_array();
     }
-    json_array_foreach(log, i, e) {
+    json_array_foreach(log, i, e)
+    {
         json_t *at = json_object_get(e, "at");
         if (json_is_integer(at)) {
             char ts[KZ_TIME_TEXT_MAX];
@@ -199,19 +297,19 @@ time_or_null(int64_t us)
 json_t *
 kz_notify_delivery_json(const struct kz_delivery *d, const struct kz_delivery_extra *x)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "id", d->id,
-                          "subscription", d->subscription_id, "org", d->org, "url", d->url,
-                          "event", d->event, "subject", d->subject, "state",
-                          kz_delivery_state_name(d->state), "attempts", (int)d->attempts);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "id", d->id, "subscription",
+                          d->subscription_id, "org", d->org, "url", d->url, "event", d->event,
+                          "subject", d->subject, "state", kz_delivery_state_name(d->state),
+                          "attempts", (int)d->attempts);
 
     json_object_set_new(j, "created", time_or_null(d->created_us));
     json_object_set_new(j, "next_attempt",
                         d->state == KZ_DELIVERY_QUEUED ? time_or_null(d->next_us) : json_null());
     json_object_set_new(j, "delivered", time_or_null(d->delivered_us));
-    json_object_set_new(j, "last_status", d->last_status ? json_integer(d->last_status)
-                                                         : json_null());
-    json_object_set_new(j, "last_error", d->last_error[0] ? json_string(d->last_error)
-                                                          : json_null());
+    json_object_set_new(j, "last_status",
+                        d->last_status ? json_integer(d->last_status) : json_null());
+    json_object_set_new(j, "last_error",
+                        d->last_error[0] ? json_string(d->last_error) : json_null());
     if (x && x->attempt_log)
         json_object_set_new(j, "attempt_log", attempt_log_json(x->attempt_log));
     return j;

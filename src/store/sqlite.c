@@ -478,5 +478,7 @@ const struct kz_store_ops kz_store__sqlite_ops = {
     .tx_delivery_add = kz_store__sqlite_tx_delivery_add,
     .deliveries_list = kz_store__sqlite_deliveries_list,
     .deliveries_due = kz_store__sqlite_deliveries_due,
-    .delivery_attempt = kz_store__sqlite_delivery_attempt,
+    .delivery_attempts = kz_store__sqlite_delivery_attempts,
+    .delivery_requeue = kz_store__sqlite_delivery_requeue,
+    .deliveries_prune = kz_store__sqlite_deliveries_prune,
 };

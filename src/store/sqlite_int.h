@@ -154,8 +154,13 @@ kz_err kz_store__sqlite_tx_delivery_add(struct kz_store_tx *tx, const struct kz_
 kz_err kz_store__sqlite_deliveries_list(struct kz_store *s, const struct kz_delivery_query *q,
                                         kz_delivery_fn fn, void *ctx);
 kz_err kz_store__sqlite_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit,
-                                       kz_delivery_fn fn, void *ctx);
-kz_err kz_store__sqlite_delivery_attempt(struct kz_store *s,
-                                         const struct kz_delivery_attempt *a);
+                                       size_t per_subscription, kz_delivery_fn fn, void *ctx);
+kz_err kz_store__sqlite_delivery_attempts(struct kz_store *s,
+                                          const struct kz_delivery_attempt *a, size_t n,
+                                          size_t *applied);
+kz_err kz_store__sqlite_delivery_requeue(struct kz_store *s, const char *subscription_id,
+                                         const char *id, int64_t now_us);
+kz_err kz_store__sqlite_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit,
+                                         size_t *deleted);
 
 #endif

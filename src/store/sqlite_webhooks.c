@@ -44,13 +44,18 @@
 #define SQL_DELIVERIES_BY_SUBJECT                                                                  \
     "SELECT " DELIVERY_COLS ", '' FROM webhook_deliveries d WHERE d.subject = ?1"                  \
     " ORDER BY CASE WHEN ?2 THEN -d.seq ELSE d.seq END LIMIT ?3"
+/* At most ?3 rows per subscription (those in flight count), so that one slow receiver with
+ * a backlog cannot take every worker slot from the others; among the 512 earliest due rows,
+ * which bounds the work of each read however long the backlog. */
 #define SQL_DELIVERIES_DUE                                                                         \
-    "SELECT " DELIVERY_COLS ", w.secret FROM webhook_deliveries d"                                 \
-    " JOIN webhooks w ON w.id = d.webhook_id WHERE d.state = 0 AND d.next_us <= ?1"                \
-    " ORDER BY d.next_us, d.seq LIMIT ?2"
+    "SELECT " DELIVERY_COLS ", w.secret FROM (SELECT *, row_number() OVER"                         \
+    " (PARTITION BY webhook_id ORDER BY next_us, seq) AS rn FROM webhook_deliveries"               \
+    " WHERE state = 0 AND next_us <= ?1 ORDER BY next_us LIMIT 512) d"                             \
+    " JOIN webhooks w ON w.id = d.webhook_id"                                                      \
+    " WHERE d.rn <= ?3 ORDER BY d.next_us, d.seq LIMIT ?2"
 #define SQL_DELIVERY_ATTEMPT                                                                       \
     "UPDATE webhook_deliveries SET state = ?2, attempts = attempts + 1, next_us = ?3,"             \
-    " delivered_us = CASE WHEN ?2 = 1 THEN ?4 ELSE delivered_us END, last_status = ?5,"           \
+    " delivered_us = CASE WHEN ?2 = 1 THEN ?4 ELSE delivered_us END, last_status = ?5,"            \
     " last_error = CASE WHEN ?2 = 1 THEN last_error ELSE ?6 END,"                                  \
     " attempt_log = json_insert(attempt_log, '$[#]', json_object('at', ?4, 'status', ?5,"          \
     " 'error', ?6)) WHERE id = ?1 AND state = 0"
@@ -64,6 +69,18 @@ secret_free(char *s)
     sodium_memzero(s, strlen(s));
     free(s);
 }
+
+/* Only a dead delivery of a subscription that still exists is queued again. */
+#define SQL_DELIVERY_STATE                                                                         \
+    "SELECT d.state FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"              \
+    " WHERE d.id = ?1 AND d.webhook_id = ?2"
+#define SQL_DELIVERY_REQUEUE                                                                       \
+    "UPDATE webhook_deliveries SET state = 0, attempts = 0, next_us = ?2 WHERE id = ?1"
+
+/* The log keeps finished deliveries for a while; seq follows created_us. */
+#define SQL_DELIVERIES_PRUNE                                                                       \
+    "DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM webhook_deliveries"              \
+    " WHERE state <> 0 AND created_us < ?1 ORDER BY seq LIMIT ?2)"
 
 static kz_err
 step_done(struct kz_sqlite_conn *c, sqlite3_stmt *st, const char *what)
@@ -263,11 +280,9 @@ kz_store__sqlite_webhook_delete(struct kz_store *s, const char *id, int64_t now_
 }
 
 kz_err
-kz_store__sqlite_tx_webhooks_for(struct kz_store_tx *tx, const char *event,
-                                 const char *collection_id,
-                                 void (*fn)(void *ctx, const struct kz_webhook *w,
-                                            const struct kz_org *org),
-                                 void *ctx)
+kz_store__sqlite_tx_webhooks_for(
+    struct kz_store_tx *tx, const char *event, const char *collection_id,
+    void (*fn)(void *ctx, const struct kz_webhook *w, const struct kz_org *org), void *ctx)
 {
     struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
     struct kz_webhook *hooks = NULL;
@@ -461,6 +476,7 @@ kz_store__sqlite_deliveries_list(struct kz_store *s, const struct kz_delivery_qu
 struct due_bind {
     int64_t now_us;
     int64_t limit;
+    int64_t per_subscription;
 };
 
 static void
@@ -470,14 +486,16 @@ bind_due(sqlite3_stmt *st, const void *arg)
 
     sqlite3_bind_int64(st, 1, b->now_us);
     sqlite3_bind_int64(st, 2, b->limit);
+    sqlite3_bind_int64(st, 3, b->per_subscription);
 }
 
 kz_err
 kz_store__sqlite_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit,
-                                kz_delivery_fn fn, void *ctx)
+                                size_t per_subscription, kz_delivery_fn fn, void *ctx)
 {
     struct drows r = {0};
-    struct due_bind b = {now_us, limit ? (int64_t)limit : -1};
+    struct due_bind b = {now_us, limit ? (int64_t)limit : -1,
+                         per_subscription ? (int64_t)per_subscription : INT64_MAX};
     kz_err err = read_rows(s, SQL_DELIVERIES_DUE, bind_due, &b, drows_row, &r, "deliveries due");
 
     drows_emit_free(&r, err, fn, ctx, true);
@@ -486,36 +504,135 @@ kz_store__sqlite_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit
 
 struct attempt_args {
     const struct kz_delivery_attempt *a;
+    size_t n, applied;
 };
 
 static kz_err
-attempt_in_tx(void *ctx, struct kz_store_tx *tx)
+attempts_in_tx(void *ctx, struct kz_store_tx *tx)
 {
-    const struct kz_delivery_attempt *a = ((struct attempt_args *)ctx)->a;
+    struct attempt_args *x = ctx;
     struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
     sqlite3_stmt *st;
-    kz_err err = kz_store__sqlite_prepare(c, SQL_DELIVERY_ATTEMPT, &st);
+    kz_err err;
+
+    x->applied = 0;
+    for (size_t i = 0; i < x->n; i++) {
+        const struct kz_delivery_attempt *a = &x->a[i];
+        err = kz_store__sqlite_prepare(c, SQL_DELIVERY_ATTEMPT, &st);
+        if (err != KZ_OK)
+            return err;
+        kz_store__sqlite_bind_text(st, 1, a->id);
+        sqlite3_bind_int(st, 2, (int)a->state);
+        sqlite3_bind_int64(st, 3, a->next_us);
+        sqlite3_bind_int64(st, 4, a->at_us);
+        sqlite3_bind_int(st, 5, a->status);
+        kz_store__sqlite_bind_text(st, 6, a->error ? a->error : "");
+        err = step_done(c, st, "delivery attempt");
+        if (err != KZ_OK)
+            return err;
+        /* 0 when unknown, or no longer queued (subscription removed). */
+        x->applied += (size_t)sqlite3_changes(c->db);
+    }
+    return KZ_OK;
+}
+
+kz_err
+kz_store__sqlite_delivery_attempts(struct kz_store *s, const struct kz_delivery_attempt *a,
+                                   size_t n, size_t *applied)
+{
+    struct attempt_args x = {a, n, 0};
+    kz_err err;
+
+    if (n && a == NULL)
+        return KZ_ERR_INVALID;
+    for (size_t i = 0; i < n; i++) {
+        if (a[i].id == NULL)
+            return KZ_ERR_INVALID;
+    }
+    err = n ? kz_store__sqlite_transaction(s, attempts_in_tx, &x) : KZ_OK;
+    if (err == KZ_OK && applied)
+        *applied = x.applied;
+    return err;
+}
+
+struct prune_args {
+    int64_t before_us;
+    int64_t limit;
+    size_t deleted;
+};
+
+static kz_err
+prune_in_tx(void *ctx, struct kz_store_tx *tx)
+{
+    struct prune_args *a = ctx;
+    struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
+    sqlite3_stmt *st;
+    kz_err err = kz_store__sqlite_prepare(c, SQL_DELIVERIES_PRUNE, &st);
 
     if (err != KZ_OK)
         return err;
-    kz_store__sqlite_bind_text(st, 1, a->id);
-    sqlite3_bind_int(st, 2, (int)a->state);
-    sqlite3_bind_int64(st, 3, a->next_us);
-    sqlite3_bind_int64(st, 4, a->at_us);
-    sqlite3_bind_int(st, 5, a->status);
-    kz_store__sqlite_bind_text(st, 6, a->error ? a->error : "");
-    err = step_done(c, st, "delivery attempt");
-    if (err == KZ_OK && sqlite3_changes(c->db) == 0)
-        err = KZ_ERR_NOTFOUND; /* unknown, or no longer queued (subscription removed) */
+    sqlite3_bind_int64(st, 1, a->before_us);
+    sqlite3_bind_int64(st, 2, a->limit);
+    err = step_done(c, st, "deliveries prune");
+    if (err == KZ_OK)
+        a->deleted = (size_t)sqlite3_changes(c->db);
     return err;
 }
 
 kz_err
-kz_store__sqlite_delivery_attempt(struct kz_store *s, const struct kz_delivery_attempt *a)
+kz_store__sqlite_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit,
+                                  size_t *deleted)
 {
-    struct attempt_args x = {a};
+    struct prune_args a = {before_us, limit ? (int64_t)limit : -1, 0};
+    kz_err err = kz_store__sqlite_transaction(s, prune_in_tx, &a);
 
-    if (a == NULL || a->id == NULL)
+    if (err == KZ_OK && deleted)
+        *deleted = a.deleted;
+    return err;
+}
+
+struct requeue_args {
+    const char *sub, *id;
+    int64_t now_us;
+};
+
+static kz_err
+requeue_in_tx(void *ctx, struct kz_store_tx *tx)
+{
+    struct requeue_args *a = ctx;
+    struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
+    sqlite3_stmt *st;
+    kz_err err = kz_store__sqlite_prepare(c, SQL_DELIVERY_STATE, &st);
+    int rc, state;
+
+    if (err != KZ_OK)
+        return err;
+    kz_store__sqlite_bind_text(st, 1, a->id);
+    kz_store__sqlite_bind_text(st, 2, a->sub);
+    rc = sqlite3_step(st);
+    state = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return kz_store__sqlite_fail(c, rc, "delivery requeue");
+    if (state < 0)
+        return KZ_ERR_NOTFOUND;
+    if (state != KZ_DELIVERY_DEAD)
+        return KZ_ERR_CONFLICT;
+    err = kz_store__sqlite_prepare(c, SQL_DELIVERY_REQUEUE, &st);
+    if (err != KZ_OK)
+        return err;
+    kz_store__sqlite_bind_text(st, 1, a->id);
+    sqlite3_bind_int64(st, 2, a->now_us);
+    return step_done(c, st, "delivery requeue");
+}
+
+kz_err
+kz_store__sqlite_delivery_requeue(struct kz_store *s, const char *subscription_id, const char *id,
+                                  int64_t now_us)
+{
+    struct requeue_args a = {subscription_id, id, now_us};
+
+    if (subscription_id == NULL || id == NULL)
         return KZ_ERR_INVALID;
-    return kz_store__sqlite_transaction(s, attempt_in_tx, &x);
+    return kz_store__sqlite_transaction(s, requeue_in_tx, &a);
 }

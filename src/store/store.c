@@ -370,14 +370,28 @@ kz_store_deliveries_list(struct kz_store *s, const struct kz_delivery_query *q,
 }
 
 kz_err
-kz_store_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit, kz_delivery_fn fn,
-                        void *ctx)
+kz_store_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit,
+                        size_t per_subscription, kz_delivery_fn fn, void *ctx)
 {
-    return s->ops->deliveries_due(s, now_us, limit, fn, ctx);
+    return s->ops->deliveries_due(s, now_us, limit, per_subscription, fn, ctx);
 }
 
 kz_err
-kz_store_delivery_attempt(struct kz_store *s, const struct kz_delivery_attempt *a)
+kz_store_delivery_attempts(struct kz_store *s, const struct kz_delivery_attempt *a, size_t n,
+                           size_t *applied)
 {
-    return s->ops->delivery_attempt(s, a);
+    return s->ops->delivery_attempts(s, a, n, applied);
+}
+
+kz_err
+kz_store_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit, size_t *deleted)
+{
+    return s->ops->deliveries_prune(s, before_us, limit, deleted);
+}
+
+kz_err
+kz_store_delivery_requeue(struct kz_store *s, const char *subscription_id, const char *id,
+                          int64_t now_us)
+{
+    return s->ops->delivery_requeue(s, subscription_id, id, now_us);
 }

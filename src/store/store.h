@@ -397,9 +397,12 @@ struct kz_delivery_query {
 };
 kz_err kz_store_deliveries_list(struct kz_store *s, const struct kz_delivery_query *q,
                                 kz_delivery_fn fn, void *ctx);
-/* Queued deliveries due at now_us, earliest first, with their subscription's secret. */
+/*
+ * Queued deliveries due at now_us, earliest first, with their subscription's secret: at
+ * most limit rows, and at most per_subscription of one subscription (0: no cap).
+ */
 kz_err kz_store_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit,
-                               kz_delivery_fn fn, void *ctx);
+                               size_t per_subscription, kz_delivery_fn fn, void *ctx);
 
 /* The outcome of one attempt: appended to the attempt log, state and counters set. */
 struct kz_delivery_attempt {
@@ -410,6 +413,18 @@ struct kz_delivery_attempt {
     int status;        /* HTTP status, 0 when none */
     const char *error; /* "" on success */
 };
-kz_err kz_store_delivery_attempt(struct kz_store *s, const struct kz_delivery_attempt *a);
+/* Records n attempts in one transaction; a delivery no longer queued (its subscription was
+ * removed) is skipped. *applied (may be NULL) receives how many were recorded. */
+kz_err kz_store_delivery_attempts(struct kz_store *s, const struct kz_delivery_attempt *a,
+                                  size_t n, size_t *applied);
+/* Queues a dead delivery of a subscription again (attempts from 0, its log kept):
+ * KZ_ERR_NOTFOUND when the subscription has no such delivery, KZ_ERR_CONFLICT when it is
+ * not dead. */
+kz_err kz_store_delivery_requeue(struct kz_store *s, const char *subscription_id,
+                                 const char *id, int64_t now_us);
+/* Deletes up to limit delivered or dead deliveries created before before_us (never queued
+ * ones); *deleted (may be NULL) receives the count. */
+kz_err kz_store_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit,
+                                 size_t *deleted);
 
 #endif

@@ -76,9 +76,14 @@ struct kz_store_ops {
                               const char *data_json);
     kz_err (*deliveries_list)(struct kz_store *s, const struct kz_delivery_query *q,
                               kz_delivery_fn fn, void *ctx);
-    kz_err (*deliveries_due)(struct kz_store *s, int64_t now_us, size_t limit, kz_delivery_fn fn,
-                             void *ctx);
-    kz_err (*delivery_attempt)(struct kz_store *s, const struct kz_delivery_attempt *a);
+    kz_err (*deliveries_due)(struct kz_store *s, int64_t now_us, size_t limit,
+                             size_t per_subscription, kz_delivery_fn fn, void *ctx);
+    kz_err (*delivery_attempts)(struct kz_store *s, const struct kz_delivery_attempt *a, size_t n,
+                                size_t *applied);
+    kz_err (*delivery_requeue)(struct kz_store *s, const char *subscription_id, const char *id,
+                               int64_t now_us);
+    kz_err (*deliveries_prune)(struct kz_store *s, int64_t before_us, size_t limit,
+                               size_t *deleted);
 };
 
 /* The common head of every backend's store struct. */

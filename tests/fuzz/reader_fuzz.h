@@ -22,9 +22,16 @@ setup(void)
                                "http://evil.example/gate.php?id=1\n"
                                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
                                "bad@evil.example\n";
+    /* A pattern for the evaluator, so that every event also becomes an observation. */
+    static const char stix[] =
+        "{\"type\":\"indicator\",\"id\":\"indicator--00000000-0000-4000-8000-000000000001\","
+        "\"modified\":\"2024-01-01T00:00:00Z\",\"pattern_type\":\"stix\",\"pattern\":"
+        "\"[domain-name:value LIKE '%.evil.example' AND network-traffic:src_ref.value ISSUBSET "
+        "'10.0.0.0/8']\"}\n";
     struct kz_match_load_stats st = {0};
     ix = kz_match_index_new();
     kz_match_index_load(ix, list, sizeof(list) - 1, 0, &st);
+    kz_match_index_load(ix, stix, sizeof(stix) - 1, 0, &st);
     kz_match_index_finish(ix);
 }
 

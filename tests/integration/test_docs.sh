@@ -1,11 +1,16 @@
 #!/bin/bash
-# The examples in README.md, docs/api.md and docs/gsoc.md, run as written (with a free port and a
-# temporary directory in place of 127.0.0.1:8080 and /tmp): each block must succeed.
+# The examples in README.md, docs/api.md and docs/gsoc.md, run as written (with free ports
+# in place of 127.0.0.1:8080 and 127.0.0.1:9090, a webhook receiver's, and a temporary
+# directory in place of /tmp): each block must succeed.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$TMP/bin"
 ln -s "$KIZUNA" "$TMP/bin/kizuna"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+PORT=$(free_port)
+PORT2=$(free_port)
 
 # blocks FILE: the ```sh blocks of a document, one file each, in $TMP/blocks/FILE.N.sh
 blocks() {
@@ -31,7 +36,8 @@ run_doc() {
         for b in "$TMP/blocks/$name".*.sh; do
             grep -q '^make ' "$b" && continue
             echo "echo '--- block $(basename "$b")'"
-            sed -e "s|127.0.0.1:8080|127.0.0.1:$PORT|g" -e "s|/tmp/|$TMP/|g" "$b"
+            sed -e "s|127.0.0.1:8080|127.0.0.1:$PORT|g" -e "s|127.0.0.1:9090|127.0.0.1:$PORT2|g" \
+                -e "s|/tmp/|$TMP/|g" "$b"
             echo "echo; echo 'block-ok $(basename "$b")'"
         done
         echo 'kill $(jobs -p) 2>/dev/null; wait; exit 0'

@@ -41,6 +41,16 @@ check_eq "eve: url split into hostname and url, sha256" "[281,0,2,3]" "$(counts 
 run "$TMP/s6.json" --threads 2 --indicators "$I/sample.txt" --out /dev/null "$L/zeek-dns.log"
 check_eq "two threads, same counts" "[400,0,200,366]" "$(counts "$TMP/s6.json")"
 
+# Two threads on a log big enough to be split (2 MB a thread): the counts of one thread.
+{ grep '^#' "$L/zeek-dns.log"; for _ in $(seq 60); do grep -v '^#' "$L/zeek-dns.log"; done; } >"$TMP/big.log"
+run "$TMP/t1.json" --threads 1 --indicators "$I/sample.txt" --out "$TMP/t1.jsonl" "$TMP/big.log"
+run "$TMP/t2.json" --threads 2 --indicators "$I/sample.txt" --out "$TMP/t2.jsonl" "$TMP/big.log"
+check_eq "big log, one thread" "[24000,0,12000,21960]" "$(counts "$TMP/t1.json")"
+check_eq "big log, two threads: the same counts" "$(counts "$TMP/t1.json")" "$(counts "$TMP/t2.json")"
+check_eq "big log, two threads: the same sightings" \
+    "$(jq -c 'select(.type=="sighting")|[.sighting_of_ref,.count,.first_seen,.last_seen]' "$TMP/t1.jsonl" | sort)" \
+    "$(jq -c 'select(.type=="sighting")|[.sighting_of_ref,.count,.first_seen,.last_seen]' "$TMP/t2.jsonl" | sort)"
+
 # Malformed lines are counted, located and skipped.
 { head -3 "$L/eve.json"; echo '{"event_type":"dns","src_ip":"134.71.3.16",'; echo 'not json at all'; sed -n 1,2p "$L/eve.json"; } >"$TMP/bad.json"
 run "$TMP/s7.json" --format eve --indicators "$I/sample.txt" --out /dev/null "$TMP/bad.json"
@@ -91,6 +101,16 @@ for f in zeek-http.log zeek-files.log zeek-smtp.log zeek-ssl.log; do
     run "$TMP/s.json" --indicators "$I/sample.txt" --out /dev/null "$L/$f"
     check_eq "$f reads without bad lines" "0" "$(jq .bad_lines "$TMP/s.json")"
 done
+
+# Patterns the index cannot take go to the evaluator, one event at a time.
+printf '%s\n' '{"type":"indicator","spec_version":"2.1","id":"indicator--0e0e0e0e-0000-4000-8000-000000000001","created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z","pattern":"[domain-name:value MATCHES '"'^ise[.]wrccdc[.]org$'"' AND network-traffic:src_ref.value ISSUBSET '"'10.47.0.0/16'"']","pattern_type":"stix","valid_from":"2000-01-01T00:00:00Z"}' >"$TMP/eval.jsonl"
+timeout 60 "$KIZUNA" match --indicators "$TMP/eval.jsonl" --summary "$TMP/s15.json" --no-sightings \
+    --explain "$L/zeek-dns.log" 2>"$TMP/eval.txt"
+check_eq "evaluator: the indicator is taken" "1" "$(jq .indicators "$TMP/s15.json")"
+check_eq "evaluator: the hit lines a hand count finds" \
+    "$(awk -F'\t' '!/^#/ && $10 == "ise.wrccdc.org" && $3 ~ /^10[.]47[.]/' "$L/zeek-dns.log" | wc -l | tr -d ' ')" \
+    "$(jq .hit_lines "$TMP/s15.json")"
+check_eq "evaluator: --explain says so" "true" "$(grep -q 'pattern evaluator' "$TMP/eval.txt" && echo true)"
 
 timeout 10 "$KIZUNA" match --indicators "$I/sample.txt" --format nope "$L/eve.json" 2>/dev/null
 check_eq "unknown format is a usage error" "2" "$?"

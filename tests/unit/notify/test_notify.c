@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sodium.h>
+#include <sys/socket.h>
 
 #include "base/id.h"
 #include "base/time.h"
@@ -235,8 +238,15 @@ static void
 test_url_check(void **state)
 {
     static const char *const bad[] = {
-        "", "ftp://x/", "http://", "http:///x", "http://u:p@host/", "http://h/a b",
-        "javascript:alert(1)", "http://:80/", NULL,
+        "",
+        "ftp://x/",
+        "http://",
+        "http:///x",
+        "http://u:p@host/",
+        "http://h/a b",
+        "javascript:alert(1)",
+        "http://:80/",
+        NULL,
     };
     char why[256], longurl[KZ_NOTIFY_URL_MAX + 20];
 
@@ -249,6 +259,53 @@ test_url_check(void **state)
     memcpy(longurl, "http://", 7);
     longurl[sizeof(longurl) - 1] = '\0';
     assert_int_equal(kz_notify_url_check(longurl, why, sizeof(why)), KZ_ERR_INVALID);
+}
+
+static bool
+public4(const char *text)
+{
+    struct sockaddr_in in;
+
+    memset(&in, 0, sizeof(in));
+    in.sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, text, &in.sin_addr), 1);
+    return kz_notify_addr_public((const struct sockaddr *)&in);
+}
+
+static bool
+public6(const char *text)
+{
+    struct sockaddr_in6 in6;
+
+    memset(&in6, 0, sizeof(in6));
+    in6.sin6_family = AF_INET6;
+    assert_int_equal(inet_pton(AF_INET6, text, &in6.sin6_addr), 1);
+    return kz_notify_addr_public((const struct sockaddr *)&in6);
+}
+
+static void
+test_public_addresses(void **state)
+{
+    static const char *const private4[] = {
+        "127.0.0.1",  "10.1.2.3", "172.16.0.1", "172.31.255.255",  "192.168.1.1", "169.254.169.254",
+        "100.64.0.1", "0.0.0.0",  "224.0.0.1",  "255.255.255.255", NULL,
+    };
+    static const char *const public4_[] = {"8.8.8.8",     "172.32.0.1",  "100.128.0.1",
+                                           "203.0.113.9", "192.169.0.1", NULL};
+    (void)state;
+    for (size_t i = 0; private4[i]; i++)
+        assert_false(public4(private4[i]));
+    for (size_t i = 0; public4_[i]; i++)
+        assert_true(public4(public4_[i]));
+    assert_false(public6("::1"));
+    assert_false(public6("::"));
+    assert_false(public6("fd00::1"));
+    assert_false(public6("fe80::1"));
+    assert_false(public6("ff02::1"));
+    assert_false(public6("::ffff:127.0.0.1"));
+    assert_true(public6("2001:db8::1"));
+    assert_true(public6("::ffff:8.8.8.8"));
+    assert_false(kz_notify_addr_public(NULL));
 }
 
 /* ---- subscriptions ---- */
@@ -289,6 +346,17 @@ test_subscribe_rules(void **state)
     assert_int_equal(kz_store_webhook_delete(f->s, w.id, kz_time_now_us()), KZ_OK);
     assert_int_equal(kz_store_webhook_get(f->s, w.id, &got), KZ_ERR_NOTFOUND);
     assert_int_equal(kz_store_webhook_delete(f->s, w.id, kz_time_now_us()), KZ_ERR_NOTFOUND);
+
+    /* A cap on an organisation's subscriptions. */
+    for (int i = 0; i < KZ_NOTIFY_MAX_PER_ORG; i++) {
+        snprintf(w.events, sizeof(w.events), "alert.created");
+        w.collection_id[0] = '\0';
+        assert_int_equal(kz_notify_subscribe(f->s, &w, why, sizeof(why)), KZ_OK);
+    }
+    assert_int_equal(kz_notify_subscribe(f->s, &w, why, sizeof(why)), KZ_ERR_LIMIT);
+    assert_non_null(strstr(why, "acme"));
+    snprintf(w.org, sizeof(w.org), "bank");
+    assert_int_equal(kz_notify_subscribe(f->s, &w, why, sizeof(why)), KZ_OK);
 }
 
 /* ---- the outbox ---- */
@@ -406,33 +474,34 @@ test_attempts_retry_deliver_and_die(void **state)
     struct kz_notify_event ev = {"alert.created", "alert--r", orgs, 1, NULL, NULL};
     struct kz_webhook w = subscribe(f, "acme", "alert.created", NULL, false);
     struct kz_delivery_attempt a;
+    size_t applied = 99;
     struct kz_delivery_query q = {.subscription_id = w.id};
     int64_t now = kz_time_now_us();
     struct due u;
 
     assert_int_equal(emit(f, &ev), KZ_OK);
     memset(&u, 0, sizeof(u));
-    assert_int_equal(kz_store_deliveries_due(f->s, now + 1000000, 10, due_one, &u), KZ_OK);
+    assert_int_equal(kz_store_deliveries_due(f->s, now + 1000000, 10, 0, due_one, &u), KZ_OK);
     assert_int_equal(u.n, 1);
     assert_string_equal(u.secret, w.secret);
 
     /* A failed attempt: queued again, due later. */
-    a = (struct kz_delivery_attempt){u.d.id, KZ_DELIVERY_QUEUED, now, now + 60000000, 500,
-                                     "HTTP 500"};
-    assert_int_equal(kz_store_delivery_attempt(f->s, &a), KZ_OK);
+    a = (struct kz_delivery_attempt){u.d.id, KZ_DELIVERY_QUEUED, now, now + 60000000,
+                                     500,    "HTTP 500"};
+    assert_int_equal(kz_store_delivery_attempts(f->s, &a, 1, NULL), KZ_OK);
     memset(&u, 0, sizeof(u));
-    assert_int_equal(kz_store_deliveries_due(f->s, now + 1000000, 10, due_one, &u), KZ_OK);
+    assert_int_equal(kz_store_deliveries_due(f->s, now + 1000000, 10, 0, due_one, &u), KZ_OK);
     assert_int_equal(u.n, 0);
-    assert_int_equal(kz_store_deliveries_due(f->s, now + 61000000, 10, due_one, &u), KZ_OK);
+    assert_int_equal(kz_store_deliveries_due(f->s, now + 61000000, 10, 0, due_one, &u), KZ_OK);
     assert_int_equal(u.n, 1);
     assert_int_equal(u.d.attempts, 1);
     assert_int_equal(u.d.last_status, 500);
 
     /* Delivered: out of the outbox, kept in the log with both attempts. */
     a = (struct kz_delivery_attempt){u.d.id, KZ_DELIVERY_DELIVERED, now + 1, 0, 204, ""};
-    assert_int_equal(kz_store_delivery_attempt(f->s, &a), KZ_OK);
+    assert_int_equal(kz_store_delivery_attempts(f->s, &a, 1, NULL), KZ_OK);
     memset(&u, 0, sizeof(u));
-    assert_int_equal(kz_store_deliveries_due(f->s, INT64_MAX, 10, due_one, &u), KZ_OK);
+    assert_int_equal(kz_store_deliveries_due(f->s, INT64_MAX, 10, 0, due_one, &u), KZ_OK);
     assert_int_equal(u.n, 0);
     assert_int_equal(kz_store_deliveries_list(f->s, &q, due_one, &u), KZ_OK);
     assert_int_equal(u.n, 1);
@@ -442,7 +511,8 @@ test_attempts_retry_deliver_and_die(void **state)
     assert_non_null(strstr(u.log, "\"status\":500"));
     assert_non_null(strstr(u.log, "\"status\":204"));
     /* A finished delivery takes no more attempts. */
-    assert_int_equal(kz_store_delivery_attempt(f->s, &a), KZ_ERR_NOTFOUND);
+    assert_int_equal(kz_store_delivery_attempts(f->s, &a, 1, &applied), KZ_OK);
+    assert_int_equal(applied, 0);
 
     /* Removing the subscription turns its queued deliveries dead. */
     ev.subject = "alert--r2";
@@ -452,6 +522,61 @@ test_attempts_retry_deliver_and_die(void **state)
     assert_int_equal(s.n, 1);
     assert_int_equal(s.last.state, KZ_DELIVERY_DEAD);
     assert_string_equal(s.last.last_error, "subscription removed");
+
+    /* Pruning the log drops finished deliveries before the time, never queued ones. */
+    ev.subject = "alert--r3";
+    w = subscribe(f, "acme", "alert.created", NULL, false);
+    assert_int_equal(emit(f, &ev), KZ_OK);
+    size_t deleted = 99;
+    assert_int_equal(kz_store_deliveries_prune(f->s, now - 1000000, 0, &deleted), KZ_OK);
+    assert_int_equal(deleted, 0);
+    assert_int_equal(kz_store_deliveries_prune(f->s, INT64_MAX, 0, &deleted), KZ_OK);
+    assert_int_equal(deleted, 2); /* alert--r (delivered) and alert--r2 (dead) */
+    assert_int_equal(deliveries_for(f, "alert--r").n, 0);
+    assert_int_equal(deliveries_for(f, "alert--r3").n, 1);
+}
+
+struct per_sub {
+    char ids[2][KZ_UUID_TEXT_LEN + 1];
+    size_t n[3];
+};
+
+static void
+count_per_sub(void *ctx, const struct kz_delivery *d, const struct kz_delivery_extra *x)
+{
+    struct per_sub *p = ctx;
+
+    (void)x;
+    p->n[strcmp(d->subscription_id, p->ids[0]) == 0   ? 0
+         : strcmp(d->subscription_id, p->ids[1]) == 0 ? 1
+                                                      : 2]++;
+}
+
+/* One subscription's backlog cannot fill every slot: the due list caps each one's share. */
+static void
+test_due_caps_each_subscription(void **state)
+{
+    struct fx *f = *state;
+    const char *orgs[] = {"acme", "bank"};
+    struct kz_notify_event ev = {"alert.created", "alert--c", orgs, 1, NULL, NULL};
+    struct kz_webhook a = subscribe(f, "acme", "alert.created", NULL, false);
+    struct kz_webhook b = subscribe(f, "bank", "alert.created", NULL, false);
+    struct per_sub p;
+
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(emit(f, &ev), KZ_OK); /* acme only: its backlog */
+    ev.n_orgs = 2;
+    assert_int_equal(emit(f, &ev), KZ_OK); /* then one for each */
+    memset(&p, 0, sizeof(p));
+    memcpy(p.ids[0], a.id, sizeof(p.ids[0]));
+    memcpy(p.ids[1], b.id, sizeof(p.ids[1]));
+    assert_int_equal(kz_store_deliveries_due(f->s, INT64_MAX, 3, 2, count_per_sub, &p), KZ_OK);
+    assert_int_equal(p.n[0], 2);
+    assert_int_equal(p.n[1], 1); /* reached although acme's backlog is older */
+    memset(p.n, 0, sizeof(p.n));
+    assert_int_equal(kz_store_deliveries_due(f->s, INT64_MAX, 100, 0, count_per_sub, &p), KZ_OK);
+    assert_int_equal(p.n[0], 6);
+    assert_int_equal(p.n[1], 1);
 }
 
 int
@@ -463,12 +588,14 @@ main(void)
         cmocka_unit_test(test_backoff_doubles_and_caps),
         cmocka_unit_test(test_body_shape),
         cmocka_unit_test(test_url_check),
+        cmocka_unit_test(test_public_addresses),
         cmocka_unit_test_setup_teardown(test_subscribe_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_matches_event_and_org, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_national, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_rejects_bad_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_rolls_back_with_the_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attempts_retry_deliver_and_die, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_due_caps_each_subscription, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,311 @@
+/*
+ * Unit tests of the scan's fast paths, each against the answer the plain path gives: the
+ * one-pass Zeek TSV split (long lines, escapes, CRLF, too many and too few columns, a
+ * line past the block table), the IPv4 block filter at both of its sizes, the domain
+ * label-count filter with case and trailing dots, the address parser, and indicators
+ * decided by the pattern evaluator.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match/match.h"
+#include "match/match_int.h"
+
+static struct kz_match_index *
+index_of(const char *list, struct kz_match_load_stats *st)
+{
+    struct kz_match_index *ix = kz_match_index_new();
+    struct kz_match_load_stats local = {0};
+    if (!st)
+        st = &local;
+    assert_int_equal(kz_match_index_load(ix, list, strlen(list), 0, st), KZ_OK);
+    assert_int_equal(kz_match_index_finish(ix), KZ_OK);
+    return ix;
+}
+
+static struct kz_match_stats
+scan(const struct kz_match_index *ix, enum kz_match_format f, const char *text, size_t n)
+{
+    struct kz_match_scan_opts o = {.format = f};
+    struct kz_match_scanner *s;
+    struct kz_match_stats st;
+
+    assert_int_equal(kz_match_scanner_new(ix, &o, &s), KZ_OK);
+    kz_match_scanner_feed(s, text, n, 1);
+    st = *kz_match_scanner_stats(s);
+    kz_match_scanner_free(s);
+    return st;
+}
+
+static const char zeek_head[] =
+    "#separator \\x09\n#set_separator\t,\n"
+    "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tquery\tqtype_name\t"
+    "rcode_name\tanswers\tTTLs\trejected\n";
+
+static void
+test_zeek_split_shapes(void **state)
+{
+    struct kz_match_index *ix = index_of("evil.example\n192.0.2.0/24\nA.b\n", NULL);
+    struct kz_match_stats st;
+    char *log = malloc(1 << 16);
+    size_t n;
+    (void)state;
+    n = (size_t)snprintf(
+        log, 1 << 16, "%s"
+        /* 4: a hit in a column past the first 32 bytes */
+        "1700000000.000000\tCabcdefabcdefabcdef\t10.0.0.1\t5353\t10.0.0.53\t53\tudp\t"
+        "www.EVIL.example.\tA\tNOERROR\t-\t-\tF\n"
+        /* 5: CRLF, the answer set holds the hit */
+        "1700000000.000001\tC1\t10.0.0.1\t1\t10.0.0.53\t53\tudp\tgood.example\tA\tNOERROR\t"
+        "cdn.good,192.0.2.77\t1.0,2.0\tF\r\n"
+        /* 6: one column too many */
+        "1700000000.000002\tC1\t10.0.0.1\t1\t10.0.0.53\t53\tudp\tevil.example\tA\tNOERROR\t-\t-\tF\textra\n"
+        /* 7: one column too few */
+        "1700000000.000003\tC1\t10.0.0.1\t1\t10.0.0.53\t53\tudp\tevil.example\tA\tNOERROR\t-\t-\n"
+        /* 8: Zeek's escape of the query: \\x2e is '.' */
+        "1700000000.000004\tC1\t10.0.0.1\t1\t10.0.0.53\t53\tudp\tevil\\x2eexample\tA\tNOERROR\t-\t-\tF\n"
+        /* 9: a backslash, but not in a column of interest */
+        "1700000000.000005\tC\\x41\t10.0.0.1\t1\t10.0.0.53\t53\tudp\tmiss.example\tA\tNOERROR\t-\t-\tF\n"
+        /* 10: a two-label key (A.b) seen through a deeper name, in capitals */
+        "1700000000.000006\tC1\t10.0.0.1\t1\t10.0.0.53\t53\tudp\tX.Y.A.B\tA\tNOERROR\t-\t-\tF\n"
+        /* 11: the last line has no newline and ends in the hit */
+        "1700000000.000007\tC1\t10.0.0.1\t1\t10.0.0.53\t53\tudp\tq.example\tA\tNOERROR\t-\t-\t192.0.2.1",
+        zeek_head);
+    st = scan(ix, KZ_FMT_ZEEK, log, n);
+    assert_int_equal(st.lines, 8);
+    assert_int_equal(st.bad_lines, 2);
+    assert_int_equal(st.bad_at[0], 6);
+    assert_int_equal(st.bad_at[1], 7);
+    /* 4, 5, 8, 10; the last column of 11 is 'rejected', not an address field */
+    assert_int_equal(st.hit_lines, 4);
+    free(log);
+    kz_match_index_free(ix);
+}
+
+/* A line of every length from 1 to 300 bytes: the split must agree with a byte loop. */
+static void
+test_zeek_split_every_length(void **state)
+{
+    struct kz_match_index *ix = index_of("evil.example\n", NULL);
+    char *log = malloc(1 << 20);
+    size_t n = (size_t)snprintf(log, 1 << 20, "#fields\tts\tquery\tanswers\n");
+    size_t want_bad = 0, want_hit = 0, lines = 0;
+    struct kz_match_stats st;
+    (void)state;
+    for (size_t len = 1; len <= 300; len++) {
+        /* "1\t<pad>evil.example\t-" with the query padded by 'a.' labels; a few broken. */
+        size_t pad = len > 40 ? len - 40 : 0;
+        n += (size_t)snprintf(log + n, 64, "1\t");
+        for (size_t i = 0; i < pad / 2; i++) {
+            log[n++] = 'a';
+            log[n++] = '.';
+        }
+        if (len % 7 == 0) {
+            n += (size_t)snprintf(log + n, 64, "evil.example-\n"); /* two columns only */
+            want_bad++;
+        } else {
+            n += (size_t)snprintf(log + n, 64, "evil.example\t-\n");
+            want_hit++;
+        }
+        lines++;
+    }
+    st = scan(ix, KZ_FMT_ZEEK, log, n);
+    assert_int_equal(st.lines, lines);
+    assert_int_equal(st.bad_lines, want_bad);
+    assert_int_equal(st.hit_lines, want_hit);
+    free(log);
+    kz_match_index_free(ix);
+}
+
+/* Past the block table (1 MB): the plain split still finds the line and judges it. */
+static void
+test_zeek_split_huge_line(void **state)
+{
+    struct kz_match_index *ix = index_of("evil.example\n", NULL);
+    size_t big = (size_t)3 << 20, n;
+    char *log = malloc(big + 256);
+    struct kz_match_stats st;
+    (void)state;
+    n = (size_t)snprintf(log, 256, "#fields\tts\tquery\tanswers\n1\t");
+    memset(log + n, 'x', big);
+    n += big;
+    n += (size_t)snprintf(log + n, 128, "\tevil.example\n1\tevil.example\t-\n1\t\t\n");
+    st = scan(ix, KZ_FMT_ZEEK, log, n);
+    assert_int_equal(st.lines, 3);
+    assert_int_equal(st.bad_lines, 0);
+    /* the huge line's query column holds the x's; its answers column the name */
+    assert_int_equal(st.hit_lines, 2);
+    free(log);
+    kz_match_index_free(ix);
+}
+
+static uint64_t
+one_ip(const struct kz_match_index *ix, const char *ip)
+{
+    char line[128];
+    int n = snprintf(line, sizeof(line), "#fields\tid.orig_h\n%s\n", ip);
+    return scan(ix, KZ_FMT_ZEEK, line, (size_t)n).hit_lines;
+}
+
+static void
+check_ranges(const struct kz_match_index *ix)
+{
+    assert_int_equal(one_ip(ix, "10.1.2.3"), 1);       /* 10.0.0.0/8 */
+    assert_int_equal(one_ip(ix, "11.0.0.0"), 0);
+    assert_int_equal(one_ip(ix, "172.16.15.255"), 1);  /* 172.16.0.0/20 */
+    assert_int_equal(one_ip(ix, "172.16.16.0"), 0);
+    assert_int_equal(one_ip(ix, "192.0.2.127"), 1);    /* 192.0.2.0/25 */
+    assert_int_equal(one_ip(ix, "192.0.2.128"), 0);
+    assert_int_equal(one_ip(ix, "198.51.100.7"), 1);   /* /32 */
+    assert_int_equal(one_ip(ix, "198.51.100.8"), 0);
+    assert_int_equal(one_ip(ix, "198.51.100.07"), 1);  /* leading zero: the same octet */
+    assert_int_equal(one_ip(ix, "198.51.100.1007"), 0);
+    assert_int_equal(one_ip(ix, "198.51.100"), 0);
+    assert_int_equal(one_ip(ix, "198.51.100.7.1"), 0);
+    assert_int_equal(one_ip(ix, "198.51.256.7"), 0);
+}
+
+static void
+test_ipv4_filter(void **state)
+{
+    const char *few = "10.0.0.0/8\n172.16.0.0/20\n192.0.2.0/25\n198.51.100.7\n";
+    struct kz_match_index *ix = index_of(few, NULL);
+    size_t cap = 400000 * 20, n;
+    char *many;
+    (void)state;
+    assert_int_equal(ix->v4f_bits, 16);
+    check_ranges(ix);
+    kz_match_index_free(ix);
+    /* Enough addresses for the widest filter (one bit a /24); none near the tested ones. */
+    many = malloc(cap);
+    n = (size_t)snprintf(many, cap, "%s", few);
+    for (uint32_t i = 0; i < 300000; i++)
+        n += (size_t)snprintf(many + n, cap - n, "%u.%u.%u.%u\n", 100 + i % 50, (i / 50) % 256,
+                              (i * 7) % 256, i % 251);
+    ix = index_of(many, NULL);
+    assert_int_equal(ix->v4f_bits, 24);
+    check_ranges(ix);
+    kz_match_index_free(ix);
+    /* /0 covers everything. */
+    ix = index_of("0.0.0.0/0\n", NULL);
+    assert_int_equal(one_ip(ix, "203.0.113.9"), 1);
+    kz_match_index_free(ix);
+    free(many);
+}
+
+static void
+test_parse_ipv4(void **state)
+{
+    uint8_t a[4];
+    unsigned plen;
+    (void)state;
+    assert_true(kz_match__parse_ipv4("1.2.3.4", 7, a, &plen, false));
+    assert_int_equal(a[3], 4);
+    assert_true(kz_match__parse_ipv4("255.255.255.255", 15, a, &plen, false));
+    assert_false(kz_match__parse_ipv4("1.2.3.4/8", 9, a, &plen, false));
+    assert_true(kz_match__parse_ipv4("1.2.3.4/8", 9, a, &plen, true));
+    assert_int_equal(plen, 8);
+    assert_false(kz_match__parse_ipv4("1.2.3.4/33", 10, a, &plen, true));
+    assert_false(kz_match__parse_ipv4("1.2.3.4/08", 10, a, &plen, true));
+    assert_false(kz_match__parse_ipv4(".1.2.3", 6, a, &plen, false));
+    assert_false(kz_match__parse_ipv4("1..2.3", 6, a, &plen, false));
+    assert_false(kz_match__parse_ipv4("1.2.3.", 6, a, &plen, false));
+    assert_false(kz_match__parse_ipv4("1.2.3.4 ", 8, a, &plen, false));
+    assert_false(kz_match__parse_ipv4("0001.2.3.4", 10, a, &plen, false));
+}
+
+static void
+test_domain_labels(void **state)
+{
+    struct kz_match_index *ix = index_of("Example.COM\nd.c.b.a.deep.example.org\n", NULL);
+    const char *log = "#fields\tquery\n"
+                      "www.example.com\n"           /* parent, 2 labels */
+                      "WWW.EXAMPLE.COM..\n"         /* case and trailing dots */
+                      "xexample.com\n"              /* glued: no */
+                      "example.com.evil\n"          /* not a suffix: no */
+                      "z.D.C.B.A.DEEP.EXAMPLE.ORG\n" /* 8 labels, key of 7 */
+                      "c.b.a.deep.example.org\n"    /* a parent of the key: no */
+                      "com\n";                      /* one label: no */
+    struct kz_match_stats st;
+    (void)state;
+    st = scan(ix, KZ_FMT_ZEEK, log, strlen(log));
+    assert_int_equal(st.lines, 7);
+    assert_int_equal(st.hit_lines, 3);
+    kz_match_index_free(ix);
+}
+
+#define IND(n, pattern)                                                                       \
+    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--00000000-0000-4000-8000-00000000000" n \
+    "\",\"created\":\"2024-01-01T00:00:00Z\",\"modified\":\"2024-01-01T00:00:00Z\",\"pattern\":\"" pattern \
+    "\",\"pattern_type\":\"stix\",\"valid_from\":\"2020-01-01T00:00:00Z\"}\n"
+
+static void
+test_evaluator(void **state)
+{
+    const char *inds =
+        IND("1", "[network-traffic:dst_ref.value = '10.0.0.53' AND network-traffic:src_ref.value ISSUBSET '10.1.0.0/16']")
+        IND("2", "[domain-name:value LIKE '%.bad-cdn.io']")
+        IND("3", "[domain-name:value = 'plain.example']")
+        IND("4", "[url:value MATCHES '^http://[a-z0-9.]+/gate[0-9]+[.]php']")
+        IND("5", "[domain-name:value = 'x.example' OR domain-name:value MATCHES '^y[0-9]+[.]example$']")
+        IND("6", "[file:hashes.MD5 = 'not a hash' AND domain-name:value = 'never.example'")
+        IND("7", "[x-custom:thing = 'a'] FOLLOWEDBY [domain-name:value = 'plain.example']")
+        IND("8", "[ipv4-addr:value = '999.1.1.1']")
+        IND("9", "[file:hashes.'SHA-256' MATCHES '^e3b0c442']");
+    struct kz_match_load_stats ls = {0};
+    struct kz_match_index *ix = index_of(inds, &ls);
+    const char *zeek = "#fields\tts\tid.orig_h\tid.resp_h\tquery\n"
+                       "1700000000.0\t10.1.2.3\t10.0.0.53\twww.example.com\n" /* 1 */
+                       "1700000000.1\t10.2.0.1\t10.0.0.53\ta.bad-cdn.io.x\n"  /* 2: not at the end: no */
+                       "1700000000.2\t10.2.0.1\t10.0.0.53\ta.bad-cdn.io\n"    /* 2 */
+                       "1700000000.3\t10.1.0.9\t10.0.0.54\tplain.example\n"   /* 3 by the index */
+                       "1700000000.4\t10.2.0.1\t10.0.0.53\ty12.example\n"     /* 5 by the evaluator */
+                       "1700000000.5\t10.2.0.1\t10.0.0.53\tx.example\n";      /* 5 by the index */
+    const char *eve = "{\"timestamp\":\"2024-01-01T00:00:00+0000\",\"event_type\":\"http\","
+                      "\"src_ip\":\"10.9.9.9\",\"dest_ip\":\"192.0.2.1\",\"http\":{\"hostname\":"
+                      "\"c2.example\",\"url\":\"/gate7.php?id=1\"}}\n"
+                      "{\"timestamp\":\"2024-01-01T00:00:01+0000\",\"event_type\":\"fileinfo\","
+                      "\"src_ip\":\"10.9.9.9\",\"fileinfo\":{\"sha256\":"
+                      "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}}\n";
+    struct kz_match_stats st;
+    (void)state;
+    /*
+     * 6 does not parse; 7 parses and goes to the evaluator like 1, 2, 4, 5 and 9; 8 is an
+     * address that is none: neither the index nor the evaluator takes it.
+     */
+    assert_int_equal(ls.bad, 1);
+    assert_int_equal(ls.evaluated, 6);
+    assert_int_equal(ls.indicators, 7);
+    assert_int_equal(ls.unsupported, 1);
+    st = scan(ix, KZ_FMT_ZEEK, zeek, strlen(zeek));
+    assert_int_equal(st.lines, 6);
+    assert_int_equal(st.hit_lines, 5);
+    assert_int_equal(st.matches, 5);
+    /* The URL pattern on the http event, the file pattern (and only it) on the fileinfo. */
+    st = scan(ix, KZ_FMT_EVE, eve, strlen(eve));
+    assert_int_equal(st.hit_lines, 2);
+    assert_int_equal(st.matches, 2);
+    kz_match_index_free(ix);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_zeek_split_shapes),
+        cmocka_unit_test(test_zeek_split_every_length),
+        cmocka_unit_test(test_zeek_split_huge_line),
+        cmocka_unit_test(test_ipv4_filter),
+        cmocka_unit_test(test_parse_ipv4),
+        cmocka_unit_test(test_domain_labels),
+        cmocka_unit_test(test_evaluator),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
