@@ -14,7 +14,29 @@ BANK=$(new_key bank member)
 SENSOR=$(new_key acme sensor)
 GSOC=$(new_key gsoc gsoc)
 ACME_ID=$("$KIZUNA" org list --json | jq -r '.organizations[] | select(.slug=="acme") | .identity')
-start_hub || exit 1
+start_hub --webhook-backoff-ms 100 --webhook-backoff-max-ms 500 || exit 1
+
+# a national-level contact's receiver and the member's, on loopback
+RECEIVER="$KZ_ROOT/tests/integration/webhook_receiver.py"
+RECEIVER_PIDS=""
+on_exit() {
+    local st=$?
+    for p in $RECEIVER_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    (exit $st)
+    cleanup
+}
+trap on_exit EXIT
+receiver() { # NAME: starts a receiver recording to $TMP/NAME.jsonl; sets RPORT
+    python3 "$RECEIVER" --out "$TMP/$1.jsonl" --secret-file "$TMP/$1.secret" >"$TMP/$1.port" 2>"$TMP/$1.err" &
+    RECEIVER_PIDS="$RECEIVER_PIDS $!"
+    for _ in $(seq 1 100); do grep -q '^port ' "$TMP/$1.port" && break; sleep 0.1; done
+    RPORT=$(sed -n 's/^port //p' "$TMP/$1.port")
+    touch "$TMP/$1.jsonl"
+}
+wait_for() { # COMMAND...: retries for up to 30 s
+    for _ in $(seq 1 300); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    return 1
+}
 
 api() { # METHOD PATH TOKEN [JSON] → status; body in $TMP/body
     if [ $# -ge 4 ]; then
@@ -112,11 +134,30 @@ check "the 409 asks for a reason" grep -q reason "$TMP/body"
 check_eq "reopening with a reason" 200 "$(api POST "/api/v1/incidents/$INC" "$GSOC" '{"status":"investigating","reason":"second site hit"}')"
 check_eq "the reason is on the transition" "second site hit" "$(jbody '.transitions[-1].reason')"
 check_eq "every transition is kept with its time" "reported triage investigating contained recovered closed investigating" "$(jbody '[.transitions[].status] | join(" ")')"
+# national escalation reaches the national contacts at once, and the incident says so
+receiver national
+check_eq "gsoc subscribes a national-level contact" 201 "$(api POST /api/v1/webhooks "$GSOC" '{"url":"http://127.0.0.1:'"$RPORT"'/cabinet","events":["incident.national"],"national":true}')"
+jbody .secret >"$TMP/national.secret"
+receiver member
+check_eq "the member subscribes to its incidents" 201 "$(api POST /api/v1/webhooks "$ACME" '{"url":"http://127.0.0.1:'"$RPORT"'/acme","events":["incident.updated"]}')"
+jbody .secret >"$TMP/member.secret"
 check_eq "the centre escalates to national" 200 "$(api POST "/api/v1/incidents/$INC" "$GSOC" '{"severity":"national"}')"
-check_eq "the incident lists who was notified" array "$(jbody '.notifications | type')"
+check_eq "the national contact is queued in the same write" 1 "$(jbody '[.notifications[] | select(.event=="incident.national" and .org=="gsoc")] | length')"
+check "the national contact receives it" wait_for test -s "$TMP/national.jsonl"
+REC=$(head -1 "$TMP/national.jsonl")
+check_eq "the event is incident.national" incident.national "$(jq -r '.body | fromjson | .event' <<<"$REC")"
+check_eq "about this incident" "$INC national" "$(jq -r '.body | fromjson | .data.id + " " + .data.severity' <<<"$REC")"
+check_eq "signed with the contact's secret" true "$(jq -r .sig_ok <<<"$REC")"
+check "the member hears of the update" wait_for test -s "$TMP/member.jsonl"
+check_eq "as incident.updated" incident.updated "$(head -1 "$TMP/member.jsonl" | jq -r '.body | fromjson | .event')"
+delivered() { api GET "/api/v1/incidents/$INC" "$GSOC" >/dev/null; [ "$(jbody '[.notifications[] | select(.event=="incident.national" and .state=="delivered")] | length')" = 1 ]; }
+check "the incident shows who was notified and when" wait_for delivered
+check "with the delivery time" test -n "$(jbody '.notifications[] | select(.event=="incident.national") | .delivered' | grep Z$)"
+check_eq "a later change does not page the national contact again" 200 "$(api POST "/api/v1/incidents/$INC" "$GSOC" '{"assignee":"cymat-team-1"}')"
+check_eq "one national notification" 1 "$(jbody '[.notifications[] | select(.event=="incident.national")] | length')"
 check_eq "the member follows its incident" investigating "$(api GET "/api/v1/incidents/$INC" "$ACME" >/dev/null; jbody .status)"
 req GET "/taxii2/api/collections/org-acme/objects/$INC/versions/" "$GSOC" >/dev/null
-check_eq "each change is a new version of the object" 8 "$(jbody '.versions | length')"
+check_eq "each change is a new version of the object" 9 "$(jbody '.versions | length')"
 
 # notes and links
 check_eq "the member adds a note" 201 "$(api POST "/api/v1/incidents/$INC/notes" "$ACME" '{"content":"HMI restored from backup"}')"
@@ -135,7 +176,8 @@ api GET "/api/v1/incidents/$INC/timeline" "$ACME" >/dev/null
 check_eq "notes from the API and TAXII are on the timeline" 3 "$(jbody '[.timeline[] | select(.kind=="note")] | length')"
 check_eq "the link is on the timeline" "indicator--$GREEN" "$(jbody '.timeline[] | select(.kind=="link") | .target_ref')"
 check_eq "transitions are on the timeline" 7 "$(jbody '[.timeline[] | select(.kind=="transition")] | length')"
-check_eq "versions are on the timeline" 8 "$(jbody '[.timeline[] | select(.kind=="version")] | length')"
+check_eq "versions are on the timeline" 9 "$(jbody '[.timeline[] | select(.kind=="version")] | length')"
+check_eq "notifications are on the timeline" true "$(jbody '[.timeline[] | select(.kind=="notification") | .event] | index("incident.national") != null')"
 check_eq "the timeline is in time order" true "$(jbody '[.timeline[].at] as $a | $a == ($a | sort)')"
 
 # publishing the response
