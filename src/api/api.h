@@ -21,5 +21,8 @@ KZ_API_HANDLER(kz_api_key_revoke);
 KZ_API_HANDLER(kz_api_collections_list);
 KZ_API_HANDLER(kz_api_collections_add);
 KZ_API_HANDLER(kz_api_collection_get);
+KZ_API_HANDLER(kz_api_alerts_list);
+KZ_API_HANDLER(kz_api_alert_get);
+KZ_API_HANDLER(kz_api_alert_post);
 
 #endif

@@ -35,6 +35,9 @@ static const struct kz_http_route routes[] = {
     {"GET", "/api/v1/collections", kz_api_collections_list, false},
     {"POST", "/api/v1/collections", kz_api_collections_add, false},
     {"GET", "/api/v1/collections/{}", kz_api_collection_get, false},
+    {"GET", "/api/v1/alerts", kz_api_alerts_list, false},
+    {"GET", "/api/v1/alerts/{}", kz_api_alert_get, false},
+    {"POST", "/api/v1/alerts/{}", kz_api_alert_post, false},
 };
 
 /* Matches path against pattern; "{}" takes one non-empty segment without '/'. */

@@ -386,4 +386,13 @@ const struct kz_store_ops kz_store__sqlite_ops = {
     .objects_count = kz_store__sqlite_objects_count,
     .tx_status_put = kz_store__sqlite_tx_status_put,
     .status_get = kz_store__sqlite_status_get,
+    .tx_corr_add = kz_store__sqlite_tx_corr_add,
+    .tx_alert_open = kz_store__sqlite_tx_alert_open,
+    .tx_alert_get = kz_store__sqlite_tx_alert_get,
+    .tx_alert_change = kz_store__sqlite_tx_alert_change,
+    .tx_alert_history_add = kz_store__sqlite_tx_alert_history_add,
+    .alert_get = kz_store__sqlite_alert_get,
+    .alert_list = kz_store__sqlite_alert_list,
+    .alert_members = kz_store__sqlite_alert_members,
+    .alert_history = kz_store__sqlite_alert_history,
 };

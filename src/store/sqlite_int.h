@@ -115,4 +115,24 @@ kz_err kz_store__sqlite_objects_count(struct kz_store *s, const char *collection
 kz_err kz_store__sqlite_tx_status_put(struct kz_store_tx *tx, const struct kz_status *st);
 kz_err kz_store__sqlite_status_get(struct kz_store *s, const char *id, struct kz_status *out);
 
+/* sqlite_alerts.c */
+kz_err kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
+                                    kz_corr_member_fn fn, void *ctx);
+kz_err kz_store__sqlite_tx_alert_open(struct kz_store_tx *tx, const struct kz_alert *a,
+                                      bool *created);
+kz_err kz_store__sqlite_tx_alert_get(struct kz_store_tx *tx, const char *id,
+                                     struct kz_alert *out);
+kz_err kz_store__sqlite_tx_alert_change(struct kz_store_tx *tx, const struct kz_alert_event *ev);
+kz_err kz_store__sqlite_tx_alert_history_add(struct kz_store_tx *tx,
+                                             const struct kz_alert_event *ev);
+kz_err kz_store__sqlite_alert_get(struct kz_store *s, const char *id, struct kz_alert *out);
+kz_err kz_store__sqlite_alert_list(struct kz_store *s, const struct kz_alert_query *q,
+                                   void (*fn)(void *ctx, const struct kz_alert *a), void *ctx,
+                                   bool *more);
+kz_err kz_store__sqlite_alert_members(struct kz_store *s, const struct kz_alert *a,
+                                      kz_corr_member_fn fn, void *ctx);
+kz_err kz_store__sqlite_alert_history(struct kz_store *s, const char *id,
+                                      void (*fn)(void *ctx, const struct kz_alert_event *ev),
+                                      void *ctx);
+
 #endif

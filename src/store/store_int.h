@@ -50,6 +50,20 @@ struct kz_store_ops {
 
     kz_err (*tx_status_put)(struct kz_store_tx *tx, const struct kz_status *st);
     kz_err (*status_get)(struct kz_store *s, const char *id, struct kz_status *out);
+
+    kz_err (*tx_corr_add)(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
+                          kz_corr_member_fn fn, void *ctx);
+    kz_err (*tx_alert_open)(struct kz_store_tx *tx, const struct kz_alert *a, bool *created);
+    kz_err (*tx_alert_get)(struct kz_store_tx *tx, const char *id, struct kz_alert *out);
+    kz_err (*tx_alert_change)(struct kz_store_tx *tx, const struct kz_alert_event *ev);
+    kz_err (*tx_alert_history_add)(struct kz_store_tx *tx, const struct kz_alert_event *ev);
+    kz_err (*alert_get)(struct kz_store *s, const char *id, struct kz_alert *out);
+    kz_err (*alert_list)(struct kz_store *s, const struct kz_alert_query *q,
+                         void (*fn)(void *ctx, const struct kz_alert *a), void *ctx, bool *more);
+    kz_err (*alert_members)(struct kz_store *s, const struct kz_alert *a, kz_corr_member_fn fn,
+                            void *ctx);
+    kz_err (*alert_history)(struct kz_store *s, const char *id,
+                            void (*fn)(void *ctx, const struct kz_alert_event *ev), void *ctx);
 };
 
 /* The common head of every backend's store struct. */

@@ -56,6 +56,36 @@ set_entry(struct kz_status_entry *e, const char *id, const char *version, enum k
     snprintf(e->message, sizeof(e->message), "%s", message ? message : "");
 }
 
+/*
+ * A sighting is attributed to the organisation of the key that posted it: where_sighted_refs
+ * becomes that organisation's identity, and a claim of another is logged. Done before
+ * validation so that the stored object carries the true identity.
+ */
+static void
+attribute_sighting(json_t *o, const struct kz_caller *caller)
+{
+    const char *type = kz_json_str(o, "type"), *id = kz_json_str(o, "id");
+    const char *mine = caller->org.identity_id;
+    json_t *refs;
+    char *claimed;
+
+    if (!type || strcmp(type, "sighting") != 0 || !caller->authenticated || !mine[0])
+        return;
+    refs = json_object_get(o, "where_sighted_refs");
+    if (json_is_array(refs) && json_array_size(refs) == 1 &&
+        json_is_string(json_array_get(refs, 0)) &&
+        strcmp(json_string_value(json_array_get(refs, 0)), mine) == 0)
+        return;
+    if (refs) {
+        claimed = json_dumps(refs, JSON_COMPACT);
+        kz_log(KZ_LOG_WARN,
+               "sighting attributed to the posting organisation id=%.100s org=%s claimed=%.400s",
+               id ? id : "-", caller->org.slug, claimed ? claimed : "?");
+        free(claimed);
+    }
+    json_object_set_new(o, "where_sighted_refs", json_pack("[s]", mine));
+}
+
 /* One envelope's write: objects, the components that follow the write path, the status. */
 struct write_ctx {
     struct kz_hub *hub;
@@ -161,6 +191,7 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
             set_entry(&st.entries[idx], "", "", KZ_STATUS_FAILURE, "not a JSON object");
             continue;
         }
+        attribute_sighting(o, caller);
         if (kz_stix_validate(o, &opts, &p->info, why, sizeof(why)) != KZ_OK) {
             set_entry(&st.entries[idx], p->info.id, p->info.version, KZ_STATUS_FAILURE, why);
             memset(p, 0, sizeof(*p));
