@@ -27,7 +27,19 @@
 #define SQL_DUP_JSON "SELECT date_added_us FROM objects WHERE coll = ?1 AND id = ?2 AND json = ?3"
 #define SQL_INSERT                                                                                 \
     "INSERT INTO objects (coll, id, version_us, date_added_us, type, spec_version, version,"       \
-    " tlp, created_by_ref, org, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    " tlp, created_by_ref, org, json, newer_tlp)"                                                  \
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+/* newer_tlp (migration 2) of a new version, and of the older versions it joins. */
+#define NEWER_NONE 99
+#define SQL_NEWER_OF                                                                               \
+    "SELECT coalesce(min(tlp), 99) FROM objects WHERE id = ?1 AND coll = ?2 AND version_us > ?3"
+#define SQL_NEWER_SET_OLDER                                                                        \
+    "UPDATE objects SET newer_tlp = min(newer_tlp, ?4)"                                            \
+    " WHERE id = ?1 AND coll = ?2 AND version_us < ?3 AND newer_tlp > ?4"
+#define SQL_NEWER_RECOMPUTE                                                                        \
+    "UPDATE objects SET newer_tlp = coalesce((SELECT min(v.tlp) FROM objects v"                    \
+    " WHERE v.coll = objects.coll AND v.id = objects.id AND v.version_us > objects.version_us),"   \
+    " 99) WHERE id = ?1 AND coll = ?2"
 #define SQL_COUNT "SELECT count(*) FROM objects WHERE coll = ?1"
 
 /* Room for a generated query: fixed text plus one "?," per filter value. */
@@ -110,6 +122,41 @@ origin_of(struct kz_sqlite_conn *c, int64_t coll, const char *id, struct kz_obje
     return err;
 }
 
+/*
+ * Keeps newer_tlp right as a version joins an id in a collection: *newer receives the new
+ * row's value, and the older versions learn of a newer one at tlp.
+ */
+static kz_err
+newer_tlp_link(struct kz_sqlite_conn *c, int64_t coll, const char *id, int64_t version_us,
+               enum kz_tlp tlp, int64_t *newer)
+{
+    sqlite3_stmt *st;
+    bool found = false;
+    int rc;
+    kz_err err = kz_store__sqlite_prepare(c, SQL_NEWER_OF, &st);
+
+    if (err != KZ_OK)
+        return err;
+    kz_store__sqlite_bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, coll);
+    sqlite3_bind_int64(st, 3, version_us);
+    err = step_int(c, st, "newer versions", &found, newer);
+    if (err != KZ_OK)
+        return err;
+    err = kz_store__sqlite_prepare(c, SQL_NEWER_SET_OLDER, &st);
+    if (err != KZ_OK)
+        return err;
+    kz_store__sqlite_bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, coll);
+    sqlite3_bind_int64(st, 3, version_us);
+    sqlite3_bind_int(st, 4, (int)tlp);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return kz_store__sqlite_fail(c, rc, "older versions");
+    return KZ_OK;
+}
+
 static void
 refuse(struct kz_put_result *r, const char *why)
 {
@@ -126,6 +173,7 @@ put_one(struct kz_sqlite_conn *c, int64_t coll, const char *org, const struct kz
 {
     struct kz_object_origin origin;
     char why[KZ_REASON_MAX];
+    int64_t version_us, newer = NEWER_NONE;
     char added_text[KZ_TIME_TEXT_MAX];
     sqlite3_stmt *st;
     bool found = false;
@@ -173,12 +221,19 @@ put_one(struct kz_sqlite_conn *c, int64_t coll, const char *org, const struct kz
     }
 
     date_added = (*next)++;
+    version_us = obj->version ? obj->version_us : date_added;
+    /* An id seen nowhere before has no other versions: nothing to look up. */
+    if (origin.known) {
+        err = newer_tlp_link(c, coll, obj->id, version_us, obj->tlp, &newer);
+        if (err != KZ_OK)
+            return err;
+    }
     err = kz_store__sqlite_prepare(c, SQL_INSERT, &st);
     if (err != KZ_OK)
         return err;
     sqlite3_bind_int64(st, 1, coll);
     kz_store__sqlite_bind_text(st, 2, obj->id);
-    sqlite3_bind_int64(st, 3, obj->version ? obj->version_us : date_added);
+    sqlite3_bind_int64(st, 3, version_us);
     sqlite3_bind_int64(st, 4, date_added);
     kz_store__sqlite_bind_text(st, 5, obj->type);
     kz_store__sqlite_bind_text(st, 6, obj->spec_version);
@@ -192,6 +247,7 @@ put_one(struct kz_sqlite_conn *c, int64_t coll, const char *org, const struct kz
     kz_store__sqlite_bind_text(st, 9, obj->created_by_ref);
     kz_store__sqlite_bind_text(st, 10, org ? org : "");
     sqlite3_bind_text64(st, 11, obj->json, obj->json_len, SQLITE_STATIC, SQLITE_UTF8);
+    sqlite3_bind_int64(st, 12, newer);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
@@ -295,11 +351,12 @@ build_where(struct kz_buf *b, const struct kz_object_query *q, unsigned flags)
         return err;
     switch (q->version_match) {
     case KZ_VERSION_LAST:
+        err = kz_buf_append_cstr(b, " AND o.newer_tlp > ?");
+        break;
     case KZ_VERSION_FIRST:
         err = kz_buf_printf(b,
-                            " AND o.version_us = (SELECT %s(v.version_us) FROM objects v"
+                            " AND o.version_us = (SELECT min(v.version_us) FROM objects v"
                             " WHERE v.coll = o.coll AND v.id = o.id%s)",
-                            q->version_match == KZ_VERSION_LAST ? "max" : "min",
                             hide ? " AND v.tlp <= ?" : "");
         break;
     case KZ_VERSION_ALL:
@@ -335,7 +392,9 @@ bind_where(sqlite3_stmt *st, const struct kz_object_query *q, unsigned flags)
         kz_store__sqlite_bind_text(st, i++, q->types[k]);
     for (size_t k = 0; k < q->n_spec_versions; k++)
         kz_store__sqlite_bind_text(st, i++, q->spec_versions[k]);
-    if (hide && (q->version_match == KZ_VERSION_LAST || q->version_match == KZ_VERSION_FIRST))
+    if (q->version_match == KZ_VERSION_LAST)
+        sqlite3_bind_int(st, i++, (int)(hide ? q->max_tlp : KZ_TLP_RED));
+    else if (hide && q->version_match == KZ_VERSION_FIRST)
         sqlite3_bind_int(st, i++, (int)q->max_tlp);
     for (size_t k = 0; q->version_match == KZ_VERSION_LIST && k < q->n_versions; k++)
         sqlite3_bind_int64(st, i++, q->versions[k]);
@@ -480,6 +539,7 @@ kz_store__sqlite_objects_delete(struct kz_store *store, const struct kz_object_q
     sqlite3_stmt *st;
     bool in_tx = false;
     size_t changes = 0;
+    int64_t coll = 0;
     int rc;
     kz_err err;
 
@@ -515,6 +575,20 @@ kz_store__sqlite_objects_delete(struct kz_store *store, const struct kz_object_q
     changes = (size_t)sqlite3_changes(c->db);
     if (changes == 0) {
         err = KZ_ERR_NOTFOUND;
+        goto done;
+    }
+    /* The versions left of the id learn which newer ones remain. */
+    err = coll_num(c, q->collection_id, &coll);
+    if (err == KZ_OK)
+        err = kz_store__sqlite_prepare(c, SQL_NEWER_RECOMPUTE, &st);
+    if (err != KZ_OK)
+        goto done;
+    kz_store__sqlite_bind_text(st, 1, q->ids[0]);
+    sqlite3_bind_int64(st, 2, coll);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        err = kz_store__sqlite_fail(c, rc, "newer versions after delete");
         goto done;
     }
     in_tx = false;

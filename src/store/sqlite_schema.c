@@ -90,7 +90,15 @@ static const char *const migrations[] = {
     "  message TEXT NOT NULL,"
     "  PRIMARY KEY (status_id, seq)"
     ") WITHOUT ROWID;",
-    /* correlation: the members of each indicator's windows, alerts and their history. */
+    /* 2: newer_tlp, the lowest TLP among the newer versions of the same id in the same
+     * collection (99 when there is none). A row is the latest version that a reader
+     * allowed up to TLP m sees exactly when tlp <= m < newer_tlp: a column test instead
+     * of a lookup per row on every page (docs/internals/store.md). */
+    "ALTER TABLE objects ADD COLUMN newer_tlp INTEGER NOT NULL DEFAULT 99;"
+    "UPDATE objects SET newer_tlp = coalesce((SELECT min(v.tlp) FROM objects v"
+    "  WHERE v.coll = objects.coll AND v.id = objects.id AND v.version_us > objects.version_us),"
+    "  99);",
+    /* 3: correlation: the members of each indicator's windows, alerts and their history. */
     "CREATE TABLE corr_members ("
     "  indicator TEXT NOT NULL,"
     "  win_us INTEGER NOT NULL,"

@@ -1097,6 +1097,16 @@ test_delete(void **state)
     q.max_tlp = KZ_TLP_CLEAR;
     assert_int_equal(kz_store_objects_delete(f->s, &q, &deleted), KZ_OK);
     assert_int_equal(deleted, 1);
+    /* With t2 and t3 gone, t1 is the latest version again, for every reader. */
+    q.version_match = KZ_VERSION_LAST;
+    for (int m = KZ_TLP_GREEN; m <= KZ_TLP_RED; m++) {
+        struct kz_object_page p = {0};
+        q.max_tlp = (enum kz_tlp)m;
+        assert_int_equal(kz_store_objects_query(f->s, &q, &p), KZ_OK);
+        assert_int_equal(p.n, 1);
+        assert_true(p.rows[0].version_us == T1);
+        kz_object_page_release(&p);
+    }
     q.max_tlp = KZ_TLP_RED;
     q.version_match = KZ_VERSION_ALL;
     assert_int_equal(query_n(f->s, &q), 1);
