@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"get", kz_cmd_get, "read objects from a TAXII 2.1 collection"},
     {"pattern", kz_cmd_pattern, "check STIX patterns"},
     {"match", kz_cmd_match, "find indicators in logs and report sightings"},
+    {"alerts", kz_cmd_alerts, "list, show, acknowledge and dismiss correlated alerts"},
 };
 
 static void

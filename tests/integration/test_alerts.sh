@@ -193,6 +193,20 @@ alerts "$GSOC" "?status=resolved"
 check_eq "the status filter finds the resolved alert" "$MULTI" "$(jbody '[.alerts[].id] | join(",")')"
 stop_hub
 
+# the command line
+check_eq "kizuna alerts lists the alerts" 5 "$("$KIZUNA" alerts list | grep -c '^alert--')"
+check_eq "kizuna alerts --rule filters" 1 "$("$KIZUNA" alerts --rule burst --json | jq '.alerts | length')"
+check_eq "kizuna alerts show" resolved "$("$KIZUNA" alerts show "$MULTI" --json | jq -r .status)"
+check "kizuna alerts reopen" "$KIZUNA" alerts reopen "$MULTI"
+check "kizuna alerts ack" "$KIZUNA" alerts ack "$MULTI"
+"$KIZUNA" alerts dismiss "$MULTI" >"$TMP/cli.out" 2>&1
+check "kizuna alerts dismiss without --reason fails" test $? -eq 1
+check "and says a reason is needed" grep -q reason "$TMP/cli.out"
+check_eq "kizuna alerts dismiss --reason" "dismissed cli" \
+    "$("$KIZUNA" alerts dismiss "$MULTI" --reason "known scanner" --json | jq -r '"\(.status) \(.status_changed_by)"')"
+"$KIZUNA" alerts ack alert--00000000-0000-4000-8000-000000000000 >/dev/null 2>&1
+check "kizuna alerts on an unknown alert fails" test $? -eq 1
+
 # a bad rules file stops the hub from starting, naming the line
 printf 'rule multi_org min_orgs=2\nrule multi_org min_orgs=1\n' >"$TMP/bad.rules"
 "$KIZUNA" serve --listen 127.0.0.1:0 --rules "$TMP/bad.rules" >"$TMP/bad.out" 2>&1
