@@ -11,7 +11,7 @@
 
 #include "store/store_int.h"
 
-#define KZ_SQLITE_STMT_CACHE 32
+#define KZ_SQLITE_STMT_CACHE 64
 #define KZ_SQLITE_BUSY_MS    10000
 
 struct kz_sqlite_cached {
