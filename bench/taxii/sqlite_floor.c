@@ -18,10 +18,11 @@
 #include <string.h>
 #include <time.h>
 
-/* Mirrors migration 1 of src/store/sqlite_schema.c for the tables an insert touches. */
+/* Mirrors migrations 1 and 2 of src/store/sqlite_schema.c for the tables an insert touches,
+ * and the pragmas of src/store/sqlite.c. */
 static const char schema[] =
     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;"
+    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
     "CREATE TABLE collections ("
     "  num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, alias TEXT NOT NULL,"
     "  title TEXT NOT NULL, description TEXT NOT NULL, readers TEXT NOT NULL,"
@@ -40,10 +41,11 @@ static const char schema[] =
     "  tlp INTEGER NOT NULL,"
     "  created_by_ref TEXT,"
     "  org TEXT NOT NULL,"
-    "  json TEXT NOT NULL);"
-    "CREATE UNIQUE INDEX objects_by_version ON objects(coll, id, version_us);"
+    "  json TEXT NOT NULL,"
+    "  newer_tlp INTEGER NOT NULL DEFAULT 99);"
+    "CREATE UNIQUE INDEX objects_by_version ON objects(id, coll, version_us);"
     "CREATE UNIQUE INDEX objects_by_added ON objects(coll, date_added_us);"
-    "CREATE INDEX objects_by_id ON objects(id, date_added_us);";
+    "CREATE INDEX objects_by_type ON objects(coll, type, date_added_us);";
 
 static const char insert_sql[] =
     "INSERT INTO objects (coll, id, version_us, date_added_us, type, spec_version, version,"

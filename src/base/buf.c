@@ -52,6 +52,12 @@ buf_reserve(struct kz_buf *b, size_t extra)
 }
 
 kz_err
+kz_buf_reserve(struct kz_buf *b, size_t extra)
+{
+    return buf_reserve(b, extra);
+}
+
+kz_err
 kz_buf_append(struct kz_buf *b, const void *p, size_t n)
 {
     kz_err err = buf_reserve(b, n);

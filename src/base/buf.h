@@ -17,6 +17,8 @@ struct kz_buf {
 void kz_buf_init(struct kz_buf *b, size_t max);
 void kz_buf_release(struct kz_buf *b);
 void kz_buf_reset(struct kz_buf *b);
+/* Makes room for extra more bytes at once (one allocation for a body of known size). */
+kz_err kz_buf_reserve(struct kz_buf *b, size_t extra);
 kz_err kz_buf_append(struct kz_buf *b, const void *p, size_t n);
 kz_err kz_buf_append_str(struct kz_buf *b, struct kz_str s);
 kz_err kz_buf_append_cstr(struct kz_buf *b, const char *s);

@@ -116,6 +116,13 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
         kz_http_error(&resp, taxii, 413, "Request too large",
                       "the request body is larger than %llu bytes",
                       (unsigned long long)srv->hub->config.max_body_bytes);
+    } else if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
+        /* A read (authentication, collection, page) from one snapshot and transaction;
+         * if none can be opened, each read opens its own. */
+        bool snap = kz_store_read_begin(srv->hub->store) == KZ_OK;
+        kz_http_dispatch(srv->hub, &req, &resp);
+        if (snap)
+            kz_store_read_end(srv->hub->store);
     } else {
         kz_http_dispatch(srv->hub, &req, &resp);
     }

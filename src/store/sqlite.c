@@ -135,11 +135,25 @@ done:
     return err;
 }
 
+/*
+ * The read snapshot of this thread (kz_store_read_begin): while it is open, every read of
+ * the thread on that store runs on this connection inside one transaction.
+ */
+static _Thread_local struct {
+    struct kz_sqlite *s;
+    struct kz_sqlite_conn *c;
+    unsigned depth;
+} pinned;
+
 kz_err
 kz_store__sqlite_acquire(struct kz_sqlite *s, struct kz_sqlite_conn **out)
 {
     struct kz_sqlite_conn *c;
 
+    if (pinned.s == s) {
+        *out = pinned.c;
+        return KZ_OK;
+    }
     pthread_mutex_lock(&s->pool_mu);
     c = s->idle;
     if (c)
@@ -156,6 +170,8 @@ void
 kz_store__sqlite_release(struct kz_sqlite *s, struct kz_sqlite_conn *c)
 {
     if (c == NULL)
+        return;
+    if (pinned.c == c) /* given back by kz_store_read_end */
         return;
     /* A statement left stepping would hold its read snapshot open. */
     for (size_t i = 0; i < c->n_cache; i++)
@@ -175,6 +191,10 @@ kz_store__sqlite_begin_write(struct kz_sqlite *s, struct kz_sqlite_conn *c)
 {
     kz_err err;
 
+    if (pinned.c == c) {
+        kz_log(KZ_LOG_ERROR, "a write inside a read snapshot; refused");
+        return KZ_ERR_STORE;
+    }
     pthread_mutex_lock(&s->write_mu);
     err = kz_store__sqlite_exec(c, "BEGIN IMMEDIATE");
     if (err != KZ_OK)
@@ -201,6 +221,62 @@ kz_store__sqlite_rollback(struct kz_sqlite *s, struct kz_sqlite_conn *c)
     if (!sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     pthread_mutex_unlock(&s->write_mu);
+}
+
+kz_err
+kz_store__sqlite_snapshot_begin(struct kz_sqlite_conn *c, bool *began)
+{
+    *began = sqlite3_get_autocommit(c->db) != 0;
+    return *began ? kz_store__sqlite_exec(c, "BEGIN") : KZ_OK;
+}
+
+void
+kz_store__sqlite_snapshot_end(struct kz_sqlite_conn *c, bool began)
+{
+    if (began)
+        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+}
+
+kz_err
+kz_store__sqlite_read_begin(struct kz_store *store)
+{
+    struct kz_sqlite *s = kz_sqlite_of(store);
+    struct kz_sqlite_conn *c = NULL;
+    kz_err err;
+
+    if (pinned.s == s) {
+        pinned.depth++;
+        return KZ_OK;
+    }
+    if (pinned.s != NULL) /* one snapshot per thread, on one store */
+        return KZ_ERR_INVALID;
+    err = kz_store__sqlite_acquire(s, &c);
+    if (err == KZ_OK)
+        err = kz_store__sqlite_exec(c, "BEGIN");
+    if (err != KZ_OK) {
+        kz_store__sqlite_release(s, c);
+        return err;
+    }
+    pinned.s = s;
+    pinned.c = c;
+    pinned.depth = 1;
+    return KZ_OK;
+}
+
+void
+kz_store__sqlite_read_end(struct kz_store *store)
+{
+    struct kz_sqlite *s = kz_sqlite_of(store);
+    struct kz_sqlite_conn *c = pinned.c;
+
+    if (pinned.s != s || --pinned.depth > 0)
+        return;
+    pinned.s = NULL;
+    pinned.c = NULL;
+    for (size_t i = 0; i < c->n_cache; i++)
+        sqlite3_reset(c->cache[i].st);
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    kz_store__sqlite_release(s, c);
 }
 
 kz_err
@@ -380,12 +456,23 @@ const struct kz_store_ops kz_store__sqlite_ops = {
     .collection_get = kz_store__sqlite_collection_get,
     .collection_list = kz_store__sqlite_collection_list,
     .transaction = kz_store__sqlite_transaction,
+    .read_begin = kz_store__sqlite_read_begin,
+    .read_end = kz_store__sqlite_read_end,
     .tx_objects_put = kz_store__sqlite_tx_objects_put,
     .objects_query = kz_store__sqlite_objects_query,
     .objects_delete = kz_store__sqlite_objects_delete,
     .objects_count = kz_store__sqlite_objects_count,
     .tx_status_put = kz_store__sqlite_tx_status_put,
     .status_get = kz_store__sqlite_status_get,
+    .webhook_add = kz_store__sqlite_webhook_add,
+    .webhook_get = kz_store__sqlite_webhook_get,
+    .webhook_list = kz_store__sqlite_webhook_list,
+    .webhook_delete = kz_store__sqlite_webhook_delete,
+    .tx_webhooks_for = kz_store__sqlite_tx_webhooks_for,
+    .tx_delivery_add = kz_store__sqlite_tx_delivery_add,
+    .deliveries_list = kz_store__sqlite_deliveries_list,
+    .deliveries_due = kz_store__sqlite_deliveries_due,
+    .delivery_attempt = kz_store__sqlite_delivery_attempt,
     .tx_corr_add = kz_store__sqlite_tx_corr_add,
     .tx_alert_open = kz_store__sqlite_tx_alert_open,
     .tx_alert_get = kz_store__sqlite_tx_alert_get,

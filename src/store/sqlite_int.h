@@ -52,6 +52,13 @@ kz_sqlite_tx_conn(struct kz_store_tx *tx)
     return tx->backend;
 }
 
+/*
+ * Reads that need one snapshot (several statements): BEGIN unless the connection is already
+ * inside a transaction (a read snapshot, kz_store_read_begin); *began says which.
+ */
+kz_err kz_store__sqlite_snapshot_begin(struct kz_sqlite_conn *c, bool *began);
+void kz_store__sqlite_snapshot_end(struct kz_sqlite_conn *c, bool began);
+
 /* Takes an idle connection or opens a new one; give it back with _release. */
 kz_err kz_store__sqlite_acquire(struct kz_sqlite *s, struct kz_sqlite_conn **out);
 void kz_store__sqlite_release(struct kz_sqlite *s, struct kz_sqlite_conn *c);
@@ -103,6 +110,8 @@ kz_err kz_store__sqlite_collection_list(struct kz_store *s,
                                         void (*fn)(void *ctx, const struct kz_collection *c),
                                         void *ctx);
 kz_err kz_store__sqlite_transaction(struct kz_store *s, kz_store_tx_fn fn, void *ctx);
+kz_err kz_store__sqlite_read_begin(struct kz_store *s);
+void kz_store__sqlite_read_end(struct kz_store *s);
 kz_err kz_store__sqlite_tx_objects_put(struct kz_store_tx *tx, const char *collection_id,
                                        const char *org, const struct kz_object_in *objs,
                                        size_t n, kz_store_check_fn check, void *check_ctx,
@@ -115,6 +124,26 @@ kz_err kz_store__sqlite_objects_count(struct kz_store *s, const char *collection
 kz_err kz_store__sqlite_tx_status_put(struct kz_store_tx *tx, const struct kz_status *st);
 kz_err kz_store__sqlite_status_get(struct kz_store *s, const char *id, struct kz_status *out);
 
+/* sqlite_webhooks.c */
+kz_err kz_store__sqlite_webhook_add(struct kz_store *s, const struct kz_webhook *w);
+kz_err kz_store__sqlite_webhook_get(struct kz_store *s, const char *id, struct kz_webhook *out);
+kz_err kz_store__sqlite_webhook_list(struct kz_store *s, const char *org,
+                                     void (*fn)(void *ctx, const struct kz_webhook *w),
+                                     void *ctx);
+kz_err kz_store__sqlite_webhook_delete(struct kz_store *s, const char *id, int64_t now_us);
+kz_err kz_store__sqlite_tx_webhooks_for(struct kz_store_tx *tx, const char *event,
+                                        const char *collection_id,
+                                        void (*fn)(void *ctx, const struct kz_webhook *w,
+                                                   const struct kz_org *org),
+                                        void *ctx);
+kz_err kz_store__sqlite_tx_delivery_add(struct kz_store_tx *tx, const struct kz_delivery *d,
+                                        const char *data_json);
+kz_err kz_store__sqlite_deliveries_list(struct kz_store *s, const struct kz_delivery_query *q,
+                                        kz_delivery_fn fn, void *ctx);
+kz_err kz_store__sqlite_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit,
+                                       kz_delivery_fn fn, void *ctx);
+kz_err kz_store__sqlite_delivery_attempt(struct kz_store *s,
+                                         const struct kz_delivery_attempt *a);
 /* sqlite_alerts.c */
 kz_err kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
                                     kz_corr_member_fn fn, void *ctx);

@@ -430,8 +430,9 @@ paging_index(const struct kz_object_query *q)
     return "objects_by_added";
 }
 
+/* Reads one row; its json goes to the end of the page's bytes, found by offset later. */
 static kz_err
-read_row(sqlite3_stmt *st, bool with_json, struct kz_object_row *r)
+read_row(sqlite3_stmt *st, bool with_json, struct kz_buf *json, struct kz_object_row *r)
 {
     kz_err err;
 
@@ -450,14 +451,12 @@ read_row(sqlite3_stmt *st, bool with_json, struct kz_object_row *r)
     r->tlp = (enum kz_tlp)sqlite3_column_int(st, 6);
     if (with_json) {
         const void *p = sqlite3_column_blob(st, 7);
-        size_t n = (size_t)sqlite3_column_bytes(st, 7);
-        r->json = kz_xmalloc(n + 1);
-        if (n)
-            memcpy(r->json, p, n);
-        r->json[n] = '\0';
-        r->json_len = n;
+        r->json_len = (size_t)sqlite3_column_bytes(st, 7);
+        err = kz_buf_append(json, p, r->json_len);
+        if (err == KZ_OK)
+            err = kz_buf_append(json, "", 1);
     }
-    return KZ_OK;
+    return err;
 }
 
 kz_err
@@ -467,7 +466,7 @@ kz_store__sqlite_objects_query(struct kz_store *store, const struct kz_object_qu
     struct kz_sqlite *s = kz_sqlite_of(store);
     struct kz_sqlite_conn *c = NULL;
     struct kz_object_page page = {0};
-    struct kz_buf sql;
+    struct kz_buf sql, json;
     sqlite3_stmt *st;
     size_t cap = 0;
     int64_t limit;
@@ -478,6 +477,7 @@ kz_store__sqlite_objects_query(struct kz_store *store, const struct kz_object_qu
         return KZ_ERR_INVALID;
     limit = q->limit >= (size_t)INT_MAX ? INT_MAX - 1 : (int64_t)q->limit;
     kz_buf_init(&sql, QUERY_SQL_MAX);
+    kz_buf_init(&json, SIZE_MAX);
     err = kz_buf_append_cstr(&sql, "SELECT o.id, o.type, o.spec_version, o.version, o.version_us,"
                                    " o.date_added_us, o.tlp");
     if (err == KZ_OK && q->with_json)
@@ -508,7 +508,7 @@ kz_store__sqlite_objects_query(struct kz_store *store, const struct kz_object_qu
             cap = cap ? cap * 2 : 16;
             page.rows = kz_xrealloc(page.rows, cap * sizeof(*page.rows));
         }
-        err = read_row(st, q->with_json, &page.rows[page.n]);
+        err = read_row(st, q->with_json, &json, &page.rows[page.n]);
         if (err != KZ_OK) {
             kz_log(KZ_LOG_ERROR, "stored object field too long");
             err = KZ_ERR_STORE;
@@ -520,12 +520,21 @@ kz_store__sqlite_objects_query(struct kz_store *store, const struct kz_object_qu
         err = kz_store__sqlite_fail(c, rc, "objects query");
         goto done;
     }
+    if (q->with_json) {
+        page.json = kz_buf_detach(&json, NULL);
+        size_t off = 0;
+        for (size_t k = 0; k < page.n; k++) {
+            page.rows[k].json = page.json + off;
+            off += page.rows[k].json_len + 1;
+        }
+    }
     *out = page;
     memset(&page, 0, sizeof(page));
 done:
     kz_store__sqlite_release(s, c);
     kz_object_page_release(&page);
     kz_buf_release(&sql);
+    kz_buf_release(&json);
     return err;
 }
 
@@ -610,7 +619,7 @@ kz_store__sqlite_objects_count(struct kz_store *store, const char *collection_id
     struct kz_sqlite *s = kz_sqlite_of(store);
     struct kz_sqlite_conn *c = NULL;
     sqlite3_stmt *st;
-    bool found = false;
+    bool found = false, began = false;
     int64_t coll = 0, count = 0;
     kz_err err;
 
@@ -620,7 +629,7 @@ kz_store__sqlite_objects_count(struct kz_store *store, const char *collection_id
     if (err != KZ_OK)
         return err;
     /* Both statements in one read transaction, so the collection cannot vanish between. */
-    err = kz_store__sqlite_exec(c, "BEGIN");
+    err = kz_store__sqlite_snapshot_begin(c, &began);
     if (err != KZ_OK)
         goto done;
     err = coll_num(c, collection_id, &coll);
@@ -630,7 +639,7 @@ kz_store__sqlite_objects_count(struct kz_store *store, const char *collection_id
         sqlite3_bind_int64(st, 1, coll);
         err = step_int(c, st, "objects count", &found, &count);
     }
-    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    kz_store__sqlite_snapshot_end(c, began);
     if (err == KZ_OK)
         *out = (uint64_t)count;
 done:

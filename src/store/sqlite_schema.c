@@ -98,7 +98,43 @@ static const char *const migrations[] = {
     "UPDATE objects SET newer_tlp = coalesce((SELECT min(v.tlp) FROM objects v"
     "  WHERE v.coll = objects.coll AND v.id = objects.id AND v.version_us > objects.version_us),"
     "  99);",
-    /* 3: correlation: the members of each indicator's windows, alerts and their history. */
+
+    /* 3: webhooks: subscriptions and the outbox of deliveries, which is also their log. */
+    "CREATE TABLE webhooks ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  org TEXT NOT NULL REFERENCES orgs(slug),"
+    "  url TEXT NOT NULL,"
+    "  events TEXT NOT NULL," /* space-separated */
+    "  collection_id TEXT NOT NULL DEFAULT '',"
+    "  national INTEGER NOT NULL DEFAULT 0,"
+    "  role TEXT NOT NULL,"
+    "  secret TEXT NOT NULL,"
+    "  created_us INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX webhooks_by_org ON webhooks(org);"
+    "CREATE TABLE webhook_deliveries ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  webhook_id TEXT NOT NULL,"
+    "  org TEXT NOT NULL,"
+    "  url TEXT NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  data TEXT NOT NULL,"
+    "  state INTEGER NOT NULL," /* 0 queued, 1 delivered, 2 dead */
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_us INTEGER NOT NULL,"
+    "  next_us INTEGER NOT NULL,"
+    "  delivered_us INTEGER NOT NULL DEFAULT 0,"
+    "  last_status INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT NOT NULL DEFAULT '',"
+    "  attempt_log TEXT NOT NULL DEFAULT '[]'"
+    ");"
+    /* Only queued rows are in the due index, so it stays as small as the backlog. */
+    "CREATE INDEX deliveries_due ON webhook_deliveries(next_us) WHERE state = 0;"
+    "CREATE INDEX deliveries_by_webhook ON webhook_deliveries(webhook_id, seq);"
+    "CREATE INDEX deliveries_by_subject ON webhook_deliveries(subject, seq);",
+    /* 4: correlation: the members of each indicator's windows, alerts and their history. */
     "CREATE TABLE corr_members ("
     "  indicator TEXT NOT NULL,"
     "  win_us INTEGER NOT NULL,"

@@ -84,6 +84,7 @@ kz_store__sqlite_status_get(struct kz_store *store, const char *id, struct kz_st
     struct kz_status stat;
     sqlite3_stmt *st;
     size_t cap = 0;
+    bool began = false;
     int rc;
     kz_err err;
 
@@ -96,7 +97,7 @@ kz_store__sqlite_status_get(struct kz_store *store, const char *id, struct kz_st
     if (err != KZ_OK)
         return err;
     /* The head and the entries from one snapshot. */
-    err = kz_store__sqlite_exec(c, "BEGIN");
+    err = kz_store__sqlite_snapshot_begin(c, &began);
     if (err != KZ_OK)
         goto done;
     err = kz_store__sqlite_prepare(c, SQL_STATUS_GET, &st);
@@ -149,8 +150,7 @@ kz_store__sqlite_status_get(struct kz_store *store, const char *id, struct kz_st
     *out = stat;
     memset(&stat, 0, sizeof(stat));
 done:
-    if (c && !sqlite3_get_autocommit(c->db))
-        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    kz_store__sqlite_snapshot_end(c, began);
     kz_store__sqlite_release(s, c);
     kz_status_release(&stat);
     return err;

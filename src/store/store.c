@@ -138,6 +138,18 @@ kz_store_collection_list(struct kz_store *s, void (*fn)(void *ctx, const struct 
 }
 
 kz_err
+kz_store_read_begin(struct kz_store *s)
+{
+    return s->ops->read_begin(s);
+}
+
+void
+kz_store_read_end(struct kz_store *s)
+{
+    s->ops->read_end(s);
+}
+
+kz_err
 kz_store_transaction(struct kz_store *s, kz_store_tx_fn fn, void *ctx)
 {
     return s->ops->transaction(s, fn, ctx);
@@ -197,10 +209,10 @@ kz_object_page_release(struct kz_object_page *page)
 {
     if (page == NULL)
         return;
-    for (size_t i = 0; page->rows && i < page->n; i++)
-        free(page->rows[i].json);
     free(page->rows);
+    free(page->json);
     page->rows = NULL;
+    page->json = NULL;
     page->n = 0;
     page->more = false;
 }
@@ -257,6 +269,67 @@ kz_status_release(struct kz_status *st)
     free(st->entries);
     st->entries = NULL;
     st->n = 0;
+}
+
+kz_err
+kz_store_webhook_add(struct kz_store *s, const struct kz_webhook *w)
+{
+    return s->ops->webhook_add(s, w);
+}
+
+kz_err
+kz_store_webhook_get(struct kz_store *s, const char *id, struct kz_webhook *out)
+{
+    return s->ops->webhook_get(s, id, out);
+}
+
+kz_err
+kz_store_webhook_list(struct kz_store *s, const char *org,
+                      void (*fn)(void *ctx, const struct kz_webhook *w), void *ctx)
+{
+    return s->ops->webhook_list(s, org, fn, ctx);
+}
+
+kz_err
+kz_store_webhook_delete(struct kz_store *s, const char *id, int64_t now_us)
+{
+    return s->ops->webhook_delete(s, id, now_us);
+}
+
+kz_err
+kz_store_tx_webhooks_for(struct kz_store_tx *tx, const char *event, const char *collection_id,
+                         void (*fn)(void *ctx, const struct kz_webhook *w,
+                                    const struct kz_org *org),
+                         void *ctx)
+{
+    return tx->store->ops->tx_webhooks_for(tx, event, collection_id, fn, ctx);
+}
+
+kz_err
+kz_store_tx_delivery_add(struct kz_store_tx *tx, const struct kz_delivery *d,
+                         const char *data_json)
+{
+    return tx->store->ops->tx_delivery_add(tx, d, data_json);
+}
+
+kz_err
+kz_store_deliveries_list(struct kz_store *s, const struct kz_delivery_query *q,
+                         kz_delivery_fn fn, void *ctx)
+{
+    return s->ops->deliveries_list(s, q, fn, ctx);
+}
+
+kz_err
+kz_store_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit, kz_delivery_fn fn,
+                        void *ctx)
+{
+    return s->ops->deliveries_due(s, now_us, limit, fn, ctx);
+}
+
+kz_err
+kz_store_delivery_attempt(struct kz_store *s, const struct kz_delivery_attempt *a)
+{
+    return s->ops->delivery_attempt(s, a);
 }
 
 kz_err

@@ -129,12 +129,13 @@ struct kz_object_row {
     int64_t version_us;
     int64_t date_added_us;
     enum kz_tlp tlp;
-    char *json; /* owned by the page; NULL unless with_json */
+    char *json; /* NUL-terminated, in the page's storage; NULL unless with_json */
     size_t json_len;
 };
 
 struct kz_object_page {
     struct kz_object_row *rows; /* owned; release with kz_object_page_release */
+    char *json;                 /* owned: the bytes of every row's json, one after another */
     size_t n;
     bool more; /* more rows match past this page */
 };
@@ -228,6 +229,16 @@ kz_err kz_store_objects_delete(struct kz_store *s, const struct kz_object_query 
 /* Number of object versions in a collection. */
 kz_err kz_store_objects_count(struct kz_store *s, const char *collection_id, uint64_t *out);
 
+/* ---- read snapshots ----
+ *
+ * Between kz_store_read_begin and kz_store_read_end, every read of the calling thread on
+ * this store sees one snapshot and shares one connection and one transaction (a request
+ * that authenticates, finds its collection and reads a page pays for one, not three).
+ * Writes are refused until the end (KZ_ERR_STORE). Calls nest.
+ */
+kz_err kz_store_read_begin(struct kz_store *s);
+void kz_store_read_end(struct kz_store *s);
+
 /* ---- write transactions ----
  *
  * The components that write beside objects (correlation, notifications, incidents) do so
@@ -255,6 +266,101 @@ kz_err kz_store_tx_status_put(struct kz_store_tx *tx, const struct kz_status *st
 kz_err kz_store_status_get(struct kz_store *s, const char *id, struct kz_status *out);
 void kz_status_release(struct kz_status *st);
 
+/* ---- webhook subscriptions and their delivery outbox ---- */
+
+#define KZ_WEBHOOK_URL_MAX 2048
+#define KZ_WEBHOOK_EVENTS_MAX 256 /* space-separated event types */
+#define KZ_WEBHOOK_SECRET_MAX 80
+#define KZ_EVENT_MAX 32
+
+struct kz_webhook {
+    char id[KZ_UUID_TEXT_LEN + 1];
+    char org[KZ_SLUG_MAX];
+    char url[KZ_WEBHOOK_URL_MAX];
+    char events[KZ_WEBHOOK_EVENTS_MAX];
+    char collection_id[KZ_UUID_TEXT_LEN + 1]; /* "" when none (object.added needs one) */
+    bool national;                            /* a national-level contact */
+    char role[KZ_ROLE_MAX];                   /* role of the key that subscribed */
+    char secret[KZ_WEBHOOK_SECRET_MAX];       /* signs the deliveries; kept to sign */
+    int64_t created_us;
+};
+
+enum kz_delivery_state {
+    KZ_DELIVERY_QUEUED = 0,
+    KZ_DELIVERY_DELIVERED = 1,
+    KZ_DELIVERY_DEAD = 2,
+};
+
+/* One notification to one subscription: a row of the outbox and of the delivery log. */
+struct kz_delivery {
+    char id[KZ_UUID_TEXT_LEN + 1];
+    char subscription_id[KZ_UUID_TEXT_LEN + 1];
+    char org[KZ_SLUG_MAX];
+    char url[KZ_WEBHOOK_URL_MAX];
+    char event[KZ_EVENT_MAX];
+    char subject[KZ_STIX_ID_MAX];
+    enum kz_delivery_state state;
+    unsigned attempts;
+    int64_t created_us;
+    int64_t next_us;      /* when the next attempt is due (queued) */
+    int64_t delivered_us; /* 0 until delivered */
+    int last_status;      /* HTTP status of the last attempt, 0 when none or no answer */
+    char last_error[KZ_REASON_MAX];
+};
+
+/* What a delivery callback sees beside the row; all borrowed for the call. */
+struct kz_delivery_extra {
+    const char *data_json;   /* the event's data */
+    const char *attempt_log; /* JSON array of {"at", "status", "error"}, one per attempt */
+    const char *secret;      /* only from kz_store_deliveries_due */
+};
+
+typedef void (*kz_delivery_fn)(void *ctx, const struct kz_delivery *d,
+                               const struct kz_delivery_extra *x);
+
+kz_err kz_store_webhook_add(struct kz_store *s, const struct kz_webhook *w);
+kz_err kz_store_webhook_get(struct kz_store *s, const char *id, struct kz_webhook *out);
+/* Subscriptions of org (all when org is NULL), oldest first. */
+kz_err kz_store_webhook_list(struct kz_store *s, const char *org,
+                             void (*fn)(void *ctx, const struct kz_webhook *w), void *ctx);
+/* Removes a subscription; its queued deliveries become dead ("subscription removed"). */
+kz_err kz_store_webhook_delete(struct kz_store *s, const char *id, int64_t now_us);
+
+/*
+ * Inside a write: the subscriptions whose events include event (and whose collection is
+ * collection_id, when not NULL), with their organisation (for the sharing rules).
+ */
+kz_err kz_store_tx_webhooks_for(struct kz_store_tx *tx, const char *event,
+                                const char *collection_id,
+                                void (*fn)(void *ctx, const struct kz_webhook *w,
+                                           const struct kz_org *org),
+                                void *ctx);
+/* Queues a delivery (state queued, attempts 0) in the caller's transaction. */
+kz_err kz_store_tx_delivery_add(struct kz_store_tx *tx, const struct kz_delivery *d,
+                                const char *data_json);
+
+struct kz_delivery_query {
+    const char *subscription_id; /* one of these two */
+    const char *subject;
+    bool newest_first;
+    size_t limit; /* 0: no limit */
+};
+kz_err kz_store_deliveries_list(struct kz_store *s, const struct kz_delivery_query *q,
+                                kz_delivery_fn fn, void *ctx);
+/* Queued deliveries due at now_us, earliest first, with their subscription's secret. */
+kz_err kz_store_deliveries_due(struct kz_store *s, int64_t now_us, size_t limit,
+                               kz_delivery_fn fn, void *ctx);
+
+/* The outcome of one attempt: appended to the attempt log, state and counters set. */
+struct kz_delivery_attempt {
+    const char *id;
+    enum kz_delivery_state state; /* after the attempt */
+    int64_t at_us;
+    int64_t next_us;   /* for queued */
+    int status;        /* HTTP status, 0 when none */
+    const char *error; /* "" on success */
+};
+kz_err kz_store_delivery_attempt(struct kz_store *s, const struct kz_delivery_attempt *a);
 /* ---- correlation state and alerts ----
  *
  * Correlation keeps, per indicator and time window, one row per organisation, collection

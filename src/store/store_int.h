@@ -40,6 +40,8 @@ struct kz_store_ops {
                               void (*fn)(void *ctx, const struct kz_collection *c), void *ctx);
 
     kz_err (*transaction)(struct kz_store *s, kz_store_tx_fn fn, void *ctx);
+    kz_err (*read_begin)(struct kz_store *s);
+    void (*read_end)(struct kz_store *s);
     kz_err (*tx_objects_put)(struct kz_store_tx *tx, const char *collection_id, const char *org,
                              const struct kz_object_in *objs, size_t n, kz_store_check_fn check,
                              void *check_ctx, struct kz_put_result *results);
@@ -51,6 +53,23 @@ struct kz_store_ops {
     kz_err (*tx_status_put)(struct kz_store_tx *tx, const struct kz_status *st);
     kz_err (*status_get)(struct kz_store *s, const char *id, struct kz_status *out);
 
+    kz_err (*webhook_add)(struct kz_store *s, const struct kz_webhook *w);
+    kz_err (*webhook_get)(struct kz_store *s, const char *id, struct kz_webhook *out);
+    kz_err (*webhook_list)(struct kz_store *s, const char *org,
+                           void (*fn)(void *ctx, const struct kz_webhook *w), void *ctx);
+    kz_err (*webhook_delete)(struct kz_store *s, const char *id, int64_t now_us);
+    kz_err (*tx_webhooks_for)(struct kz_store_tx *tx, const char *event,
+                              const char *collection_id,
+                              void (*fn)(void *ctx, const struct kz_webhook *w,
+                                         const struct kz_org *org),
+                              void *ctx);
+    kz_err (*tx_delivery_add)(struct kz_store_tx *tx, const struct kz_delivery *d,
+                              const char *data_json);
+    kz_err (*deliveries_list)(struct kz_store *s, const struct kz_delivery_query *q,
+                              kz_delivery_fn fn, void *ctx);
+    kz_err (*deliveries_due)(struct kz_store *s, int64_t now_us, size_t limit, kz_delivery_fn fn,
+                             void *ctx);
+    kz_err (*delivery_attempt)(struct kz_store *s, const struct kz_delivery_attempt *a);
     kz_err (*tx_corr_add)(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
                           kz_corr_member_fn fn, void *ctx);
     kz_err (*tx_alert_open)(struct kz_store_tx *tx, const struct kz_alert *a, bool *created);

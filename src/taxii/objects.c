@@ -43,6 +43,14 @@ write_page(struct kz_http_response *resp, const struct kz_object_page *page, enu
     kz_err err;
 
     kz_buf_reset(b);
+    if (kind == PAGE_OBJECTS) {
+        size_t total = 64;
+        for (size_t i = 0; i < page->n; i++)
+            total += page->rows[i].json_len + 1;
+        err = kz_buf_reserve(b, total);
+        if (err != KZ_OK)
+            return err;
+    }
     err = kz_buf_printf(b, "{\"more\":%s", page->more ? "true" : "false");
     if (err == KZ_OK && page->more && page->n > 0)
         err = kz_buf_printf(b, ",\"next\":\"%lld\"",

@@ -567,6 +567,58 @@ test_transaction_all_or_nothing(void **state)
     assert_true(n1 == 1 && n2 == 1);
 }
 
+struct bg_put {
+    struct fx *f;
+    struct obj o;
+    kz_err err;
+};
+
+static void *
+bg_put_run(void *arg)
+{
+    struct bg_put *b = arg;
+    struct kz_put_result r;
+
+    b->err = kz_store_objects_put(b->f->s, b->f->coll, b->f->org_a, &b->o.in, 1, NULL, NULL, &r);
+    return NULL;
+}
+
+static void
+test_read_snapshot(void **state)
+{
+    struct bg_put b = {.f = *state};
+    struct obj mine;
+    struct kz_put_result r;
+    pthread_t t;
+    uint64_t n = 0;
+
+    obj_make(&b.o, "indicator", NULL, 1700000000000000, KZ_TLP_GREEN);
+    obj_make(&mine, "indicator", NULL, 1700000000000000, KZ_TLP_GREEN);
+    assert_int_equal(kz_store_read_begin(b.f->s), KZ_OK);
+    assert_int_equal(kz_store_objects_count(b.f->s, b.f->coll, &n), KZ_OK);
+    assert_true(n == 0);
+    /* Another thread writes; this one keeps its snapshot, nested or not. */
+    assert_int_equal(pthread_create(&t, NULL, bg_put_run, &b), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(b.err, KZ_OK);
+    assert_int_equal(kz_store_read_begin(b.f->s), KZ_OK);
+    assert_int_equal(kz_store_objects_count(b.f->s, b.f->coll, &n), KZ_OK);
+    assert_true(n == 0);
+    kz_store_read_end(b.f->s);
+    assert_int_equal(kz_store_objects_count(b.f->s, b.f->coll, &n), KZ_OK);
+    assert_true(n == 0);
+    /* No writes from inside a snapshot. */
+    assert_int_equal(kz_store_objects_put(b.f->s, b.f->coll, b.f->org_a, &mine.in, 1, NULL, NULL,
+                                          &r),
+                     KZ_ERR_STORE);
+    kz_store_read_end(b.f->s);
+    assert_int_equal(kz_store_objects_count(b.f->s, b.f->coll, &n), KZ_OK);
+    assert_true(n == 1);
+    assert_int_equal(kz_store_objects_put(b.f->s, b.f->coll, b.f->org_a, &mine.in, 1, NULL, NULL,
+                                          &r),
+                     KZ_OK);
+}
+
 static void
 test_put_origin(void **state)
 {
@@ -1203,6 +1255,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_put_added_duplicate_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_unknown_collection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transaction_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_origin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_date_added_strictly_increasing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sco_without_version, setup, teardown),
