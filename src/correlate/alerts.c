@@ -186,7 +186,11 @@ kz_alert_json(struct kz_store *s, const struct kz_alert *a, const struct kz_call
         json_object_set_new(j, "status_changed", time_json(a->changed_us));
     }
     if (with_history) {
+        /* Creation is not a row of the history: it is the alert's own created time. */
         hist = json_array();
+        json_array_append_new(hist, json_pack("{s:s, s:s, s:s, s:o}", "action", "created",
+                                              "status", "open", "by", "correlation", "at",
+                                              time_json(a->created_us)));
         err = kz_store_alert_history(s, a->id, append_event, hist);
         json_object_set_new(j, "history", hist);
     }

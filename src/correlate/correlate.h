@@ -47,6 +47,7 @@ struct kz_rules {
     size_t n_ci;
     char **watch; /* owned, sorted indicator ids */
     size_t n_watch;
+    char centre[KZ_SLUG_MAX]; /* receives every alert notification; default "gsoc" */
 };
 
 const char *kz_rule_name(enum kz_rule_kind k);

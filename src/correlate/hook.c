@@ -15,6 +15,7 @@
 #include "base/str.h"
 #include "base/time.h"
 #include "http/http.h"
+#include "notify/notify.h"
 #include "base/banned.h"
 
 #define INDICATOR_PREFIX "indicator--"
@@ -22,6 +23,11 @@
 /* The members of one window, folded as the store hands them over. */
 struct fold {
     const struct kz_rules *rules;
+    const char *org;      /* the organisation of the sighting being added */
+    uint64_t org_count;   /* its count in the window, over all its rows */
+    const char **orgs;    /* the window's organisations, borrowed from names */
+    char (*names)[KZ_SLUG_MAX];
+    size_t n_names, names_cap;
     struct kz_corr_window w;
     char last_org[KZ_SLUG_MAX];
     char (*sectors)[KZ_SLUG_MAX];
@@ -39,7 +45,14 @@ fold_member(void *ctx, const struct kz_corr_member *m)
     if (strcmp(m->org, f->last_org) != 0) {
         f->w.n_orgs++;
         kz_cstr_copy(m->org, f->last_org, sizeof(f->last_org));
+        if (f->n_names == f->names_cap) {
+            f->names_cap = f->names_cap ? f->names_cap * 2 : 8;
+            f->names = kz_xrealloc(f->names, f->names_cap * sizeof(*f->names));
+        }
+        kz_cstr_copy(m->org, f->names[f->n_names++], KZ_SLUG_MAX);
     }
+    if (strcmp(m->org, f->org) == 0)
+        f->org_count += m->count;
     f->w.count += m->count;
     if (m->first_us < f->first_us)
         f->first_us = m->first_us;
@@ -69,12 +82,42 @@ time_prop(const json_t *o, const char *key, int64_t fallback)
     return fallback;
 }
 
+/* Queues alert.created / alert.updated for the window's organisations and the centre. */
+static kz_err
+notify(struct kz_store_tx *tx, const struct kz_rules *r, const char *type,
+       const struct kz_alert *a, const struct fold *f)
+{
+    const char **orgs = kz_xcalloc(f->n_names + 1, sizeof(*orgs));
+    struct kz_notify_event ne;
+    char window[KZ_TIME_TEXT_MAX];
+    json_t *data;
+    char *text;
+    kz_err err;
+
+    for (size_t i = 0; i < f->n_names; i++)
+        orgs[i] = f->names[i];
+    orgs[f->n_names] = r->centre;
+    kz_time_format_us(a->bucket_us, window);
+    /* Only what every recipient may know: no other organisation is named. */
+    data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "id", a->id, "rule", a->rule,
+                     "severity", a->severity, "indicator_ref", a->indicator, "window_start",
+                     window, "organization_count", (json_int_t)f->w.n_orgs, "count",
+                     (json_int_t)f->w.count);
+    text = json_dumps(data, JSON_COMPACT);
+    ne = (struct kz_notify_event){type, a->id, orgs, f->n_names + 1, NULL, text};
+    err = text ? kz_notify_emit(tx, &ne) : KZ_ERR_NOMEM;
+    free(text);
+    json_decref(data);
+    free(orgs);
+    return err;
+}
+
+/* Opens the alert of rule k on the window unless it is open already; notifies. */
 static kz_err
 open_alert(struct kz_store_tx *tx, const struct kz_rules *r, enum kz_rule_kind k,
-           const char *indicator, int64_t bucket, const struct fold *f, int64_t now)
+           const char *indicator, int64_t bucket, const struct fold *f, bool new_org, int64_t now)
 {
     struct kz_alert a;
-    struct kz_alert_event ev;
     bool created = false;
     kz_err err;
 
@@ -89,18 +132,14 @@ open_alert(struct kz_store_tx *tx, const struct kz_rules *r, enum kz_rule_kind k
     a.created_us = now;
     a.time_to_alert_us = now - f->first_us;
     err = kz_store_tx_alert_open(tx, &a, &created);
-    if (err != KZ_OK || !created)
+    if (err != KZ_OK)
         return err;
-    memset(&ev, 0, sizeof(ev));
-    kz_cstr_copy(a.id, ev.alert_id, sizeof(ev.alert_id));
-    kz_cstr_copy("created", ev.action, sizeof(ev.action));
-    kz_cstr_copy("open", ev.status, sizeof(ev.status));
-    kz_cstr_copy("correlation", ev.by, sizeof(ev.by));
-    ev.at_us = now;
-    err = kz_store_tx_alert_history_add(tx, &ev);
-    if (err == KZ_OK)
+    if (created)
         kz_log(KZ_LOG_INFO, "alert created id=%s rule=%s indicator=%s orgs=%zu sectors=%zu",
                a.id, a.rule, indicator, f->w.n_orgs, f->w.n_sectors);
+    /* Updates are announced when an organisation joins, not for every sighting. */
+    if (created || new_org)
+        err = notify(tx, r, created ? "alert.created" : "alert.updated", &a, f);
     return err;
 }
 
@@ -146,16 +185,20 @@ correlate_one(struct kz_store_tx *tx, const struct kz_rules *r, const struct kz_
         sg.bucket_us = kz_corr_bucket(sg.last_us, sg.window_us);
         memset(&f, 0, sizeof(f));
         f.rules = r;
+        f.org = sg.org;
         f.first_us = INT64_MAX;
         err = kz_store_tx_corr_add(tx, &sg, fold_member, &f);
         f.w.watched = kz_rules_watched(r, ref);
+        /* The organisation is new to the window when all it has there is this sighting. */
         /* Every enabled rule that uses this window length. */
         for (int j = k; j < KZ_RULE_COUNT && err == KZ_OK; j++) {
             if (r->rule[j].enabled && r->rule[j].window_us == sg.window_us &&
                 kz_rules_fire(r, (enum kz_rule_kind)j, &f.w))
-                err = open_alert(tx, r, (enum kz_rule_kind)j, ref, sg.bucket_us, &f, now);
+                err = open_alert(tx, r, (enum kz_rule_kind)j, ref, sg.bucket_us, &f,
+                                 f.org_count == sg.count, now);
         }
         free(f.sectors);
+        free(f.names);
     }
     return err;
 }
@@ -175,6 +218,10 @@ kz_correlate_hook(struct kz_hub *hub, struct kz_store_tx *tx, const struct kz_wr
         if (ev->results[i].outcome != KZ_PUT_ADDED || !obj->type ||
             strcmp(obj->type, "sighting") != 0)
             continue;
+        if (ev->parsed && ev->parsed[i]) {
+            err = correlate_one(tx, r, ev, ev->parsed[i], now);
+            continue;
+        }
         /* The object was validated and serialised by the write path: it parses. */
         o = json_loadb(obj->json, obj->json_len, 0, NULL);
         if (!o)

@@ -5,6 +5,7 @@
  *   rule burst off
  *   ci_sectors electricity gas water
  *   watch indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f
+ *   centre gsoc
  *
  * A rule line changes only the settings it names. The first ci_sectors line replaces the
  * default list, later ones add to it. Hand-written: the format is small and every error
@@ -75,6 +76,7 @@ kz_rules_defaults(struct kz_rules *r)
 
     memset(r, 0, sizeof(*r));
     memcpy(r->rule, defs, sizeof(defs));
+    kz_cstr_copy("gsoc", r->centre, sizeof(r->centre));
     /* The ten default sectors are the critical-infrastructure sectors of the strategy. */
     for (size_t i = 0; kz_default_sectors[i] && r->n_ci < KZ_RULES_MAX_SECTORS; i++)
         kz_cstr_copy(kz_default_sectors[i], r->ci_sectors[r->n_ci++], KZ_SLUG_MAX);
@@ -297,9 +299,17 @@ kz_rules_parse(struct kz_rules *r, const char *text, size_t len, char *why, size
             err = parse_sectors(r, line, &sectors_replaced, inner, sizeof(inner));
         } else if (kz_str_eq_cstr(w, "watch")) {
             err = parse_watch(r, line, &cap, inner, sizeof(inner));
+        } else if (kz_str_eq_cstr(w, "centre")) {
+            struct kz_str slug, extra;
+            if (!next_word(&line, &slug) || next_word(&line, &extra) ||
+                kz_str_copy(slug, r->centre, sizeof(r->centre)) != KZ_OK ||
+                !kz_slug_valid(r->centre)) {
+                snprintf(inner, sizeof(inner), "'centre' needs one organisation slug");
+                err = KZ_ERR_INVALID;
+            }
         } else {
             snprintf(inner, sizeof(inner),
-                     "unknown directive '%.*s' (rule, ci_sectors, watch)",
+                     "unknown directive '%.*s' (rule, ci_sectors, watch, centre)",
                      (int)(w.n > 64 ? 64 : w.n), w.p);
             err = KZ_ERR_INVALID;
         }

@@ -34,6 +34,7 @@ struct kz_write_event {
     const struct kz_object_in *objs;
     const struct kz_put_result *results;
     size_t n;
+    const json_t *const *parsed; /* parsed[i] is objs[i] as JSON (borrowed), or NULL */
 };
 
 /*

@@ -268,15 +268,15 @@ kz_store__sqlite_tx_alert_change(struct kz_store_tx *tx, const struct kz_alert_e
     return kz_store__sqlite_tx_alert_history_add(tx, ev);
 }
 
-/* Reads run in one snapshot on a pooled connection. */
+/* Reads run in one snapshot (the thread's own when one is open: kz_store_read_begin). */
 static kz_err
-read_begin(struct kz_store *store, struct kz_sqlite_conn **c)
+read_begin(struct kz_store *store, struct kz_sqlite_conn **c, bool *began)
 {
     kz_err err = kz_store__sqlite_acquire(kz_sqlite_of(store), c);
 
     if (err != KZ_OK)
         return err;
-    err = kz_store__sqlite_exec(*c, "BEGIN");
+    err = kz_store__sqlite_snapshot_begin(*c, began);
     if (err != KZ_OK) {
         kz_store__sqlite_release(kz_sqlite_of(store), *c);
         *c = NULL;
@@ -285,10 +285,10 @@ read_begin(struct kz_store *store, struct kz_sqlite_conn **c)
 }
 
 static void
-read_end(struct kz_store *store, struct kz_sqlite_conn *c)
+read_end(struct kz_store *store, struct kz_sqlite_conn *c, bool began)
 {
-    if (c && !sqlite3_get_autocommit(c->db))
-        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    if (c)
+        kz_store__sqlite_snapshot_end(c, began);
     kz_store__sqlite_release(kz_sqlite_of(store), c);
 }
 
@@ -296,15 +296,16 @@ kz_err
 kz_store__sqlite_alert_get(struct kz_store *store, const char *id, struct kz_alert *out)
 {
     struct kz_sqlite_conn *c = NULL;
+    bool began = false;
     kz_err err;
 
     if (!id)
         return KZ_ERR_INVALID;
-    err = read_begin(store, &c);
+    err = read_begin(store, &c, &began);
     if (err != KZ_OK)
         return err;
     err = alert_get(c, id, out);
-    read_end(store, c);
+    read_end(store, c, began);
     return err;
 }
 
@@ -314,6 +315,7 @@ kz_store__sqlite_alert_list(struct kz_store *store, const struct kz_alert_query 
                             bool *more)
 {
     struct kz_sqlite_conn *c = NULL;
+    bool began = false;
     struct kz_alert *page = NULL;
     sqlite3_stmt *st;
     size_t n = 0;
@@ -322,7 +324,7 @@ kz_store__sqlite_alert_list(struct kz_store *store, const struct kz_alert_query 
 
     if (!q || q->limit == 0 || q->limit > 100000)
         return KZ_ERR_INVALID;
-    err = read_begin(store, &c);
+    err = read_begin(store, &c, &began);
     if (err != KZ_OK)
         return err;
     err = kz_store__sqlite_prepare(c, SQL_ALERT_LIST, &st);
@@ -346,7 +348,7 @@ kz_store__sqlite_alert_list(struct kz_store *store, const struct kz_alert_query 
     if (err == KZ_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
         err = kz_store__sqlite_fail(c, rc, "alert list");
 done:
-    read_end(store, c);
+    read_end(store, c, began);
     if (err == KZ_OK) {
         *more = n > q->limit;
         for (size_t i = 0; i < n && i < q->limit; i++)
@@ -361,12 +363,13 @@ kz_store__sqlite_alert_members(struct kz_store *store, const struct kz_alert *a,
                                kz_corr_member_fn fn, void *ctx)
 {
     struct kz_sqlite_conn *c = NULL;
-    kz_err err = read_begin(store, &c);
+    bool began = false;
+    kz_err err = read_begin(store, &c, &began);
 
     if (err != KZ_OK)
         return err;
     err = each_member(c, a->indicator, a->window_us, a->bucket_us, fn, ctx);
-    read_end(store, c);
+    read_end(store, c, began);
     return err;
 }
 
@@ -375,10 +378,11 @@ kz_store__sqlite_alert_history(struct kz_store *store, const char *id,
                                void (*fn)(void *ctx, const struct kz_alert_event *ev), void *ctx)
 {
     struct kz_sqlite_conn *c = NULL;
+    bool began = false;
     struct kz_alert_event ev;
     sqlite3_stmt *st;
     int rc;
-    kz_err err = read_begin(store, &c);
+    kz_err err = read_begin(store, &c, &began);
 
     if (err != KZ_OK)
         return err;
@@ -407,6 +411,6 @@ kz_store__sqlite_alert_history(struct kz_store *store, const char *id,
     if (err == KZ_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
         err = kz_store__sqlite_fail(c, rc, "alert history");
 done:
-    read_end(store, c);
+    read_end(store, c, began);
     return err;
 }

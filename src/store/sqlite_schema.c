@@ -163,7 +163,7 @@ static const char *const migrations[] = {
     "  changed_us INTEGER NOT NULL,"
     "  created_us INTEGER NOT NULL,"
     "  time_to_alert_us INTEGER NOT NULL"
-    ");"
+    ") WITHOUT ROWID;"
     "CREATE INDEX alerts_by_created ON alerts(created_us, id);"
     "CREATE TABLE alert_history ("
     "  alert_id TEXT NOT NULL REFERENCES alerts(id),"

@@ -92,6 +92,7 @@ struct write_ctx {
     struct check_ctx cc;
     size_t n_in;
     struct kz_put_result *results; /* results[i] for cc.in[i] */
+    const json_t **parsed;         /* parsed[i]: cc.in[i] as JSON, for the hooks */
     struct kz_status *st;
 };
 
@@ -99,7 +100,8 @@ static kz_err
 write_envelope(void *ctx, struct kz_store_tx *tx)
 {
     struct write_ctx *w = ctx;
-    struct kz_write_event ev = {w->cc.caller, w->cc.coll, w->cc.in, w->results, w->n_in};
+    struct kz_write_event ev = {w->cc.caller, w->cc.coll, w->cc.in, w->results, w->n_in,
+                                w->parsed};
     kz_err err = KZ_OK;
 
     if (w->n_in)
@@ -135,6 +137,7 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
     struct pending *pending = NULL;
     struct kz_object_in *in = NULL;
     struct kz_put_result *results = NULL;
+    const json_t **parsed = NULL;
     struct write_ctx w;
     json_t *env = NULL, *objects, *o;
     size_t n, n_in = 0, idx;
@@ -183,6 +186,7 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
     pending = kz_xcalloc(n ? n : 1, sizeof(*pending));
     in = kz_xcalloc(n ? n : 1, sizeof(*in));
     results = kz_xcalloc(n ? n : 1, sizeof(*results));
+    parsed = kz_xcalloc(n ? n : 1, sizeof(*parsed));
 
     json_array_foreach(objects, idx, o) {
         struct pending *p = &pending[n_in];
@@ -228,6 +232,7 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
         in[n_in].tlp = p->info.tlp;
         in[n_in].json = p->json;
         in[n_in].json_len = strlen(p->json);
+        parsed[n_in] = o;
         n_in++;
     }
 
@@ -238,6 +243,7 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
     w.cc.in = in;
     w.n_in = n_in;
     w.results = results;
+    w.parsed = parsed;
     w.st = &st;
     err = kz_store_transaction(hub->store, write_envelope, &w);
     if (err != KZ_OK) {
@@ -256,6 +262,7 @@ done:
     free(pending);
     free(in);
     free(results);
+    free(parsed);
     free(st.entries);
     json_decref(env);
 }

@@ -15,6 +15,7 @@
 #include "base/time.h"
 #include "correlate/correlate.h"
 #include "http/http.h"
+#include "notify/notify.h"
 #include "base/banned.h"
 
 #define IND "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
@@ -98,7 +99,7 @@ feed(struct fx *f, const char *org, const char *sector, const char *type, const 
     memset(&res, 0, sizeof(res));
     res.outcome = outcome;
     a.f = f;
-    a.ev = (struct kz_write_event){&caller, &f->coll, &obj, &res, 1};
+    a.ev = (struct kz_write_event){&caller, &f->coll, &obj, &res, 1, NULL};
     assert_int_equal(kz_store_transaction(f->s, run_hook, &a), KZ_OK);
 }
 
@@ -267,6 +268,62 @@ test_life_cycle(void **state)
     assert_int_equal(a.count, 7);
 }
 
+struct events {
+    char types[8][32];
+    size_t n;
+};
+
+static void
+collect_delivery(void *ctx, const struct kz_delivery *d)
+{
+    struct events *e = ctx;
+
+    if (e->n < 8)
+        snprintf(e->types[e->n++], sizeof(e->types[0]), "%s", d->event);
+}
+
+static void
+test_notifications(void **state)
+{
+    struct fx *f = *state;
+    struct kz_webhook w;
+    struct kz_org org;
+    struct events ev;
+    struct list l;
+    char why[256];
+
+    assert_int_equal(kz_store_sector_add(f->s, "retail"), KZ_OK);
+    memset(&org, 0, sizeof(org));
+    snprintf(org.slug, sizeof(org.slug), "a");
+    snprintf(org.name, sizeof(org.name), "A");
+    snprintf(org.type, sizeof(org.type), "company");
+    snprintf(org.sector, sizeof(org.sector), "retail");
+    snprintf(org.identity_id, sizeof(org.identity_id),
+             "identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");
+    assert_int_equal(kz_store_org_add(f->s, &org), KZ_OK);
+    memset(&w, 0, sizeof(w));
+    snprintf(w.org, sizeof(w.org), "a");
+    snprintf(w.url, sizeof(w.url), "http://127.0.0.1:9/hook");
+    snprintf(w.events, sizeof(w.events), "alert.created alert.updated");
+    snprintf(w.role, sizeof(w.role), "member");
+    assert_int_equal(kz_notify_subscribe(f->s, &w, why, sizeof(why)), KZ_OK);
+
+    sight(f, "a", "retail", "2026-03-01T01:00:00Z", 1);
+    sight(f, "b", "retail", "2026-03-01T02:00:00Z", 1);
+    assert_int_equal(list(f, NULL, &l), 1);
+    memset(&ev, 0, sizeof(ev));
+    assert_int_equal(kz_notify_deliveries_for(f->s, l.a[0].id, collect_delivery, &ev), KZ_OK);
+    assert_int_equal(ev.n, 1);
+    assert_string_equal(ev.types[0], "alert.created");
+    /* another sighting by a known organisation: no notification; a new one: updated */
+    sight(f, "b", "retail", "2026-03-01T03:00:00Z", 1);
+    sight(f, "c", "retail", "2026-03-01T04:00:00Z", 1);
+    memset(&ev, 0, sizeof(ev));
+    assert_int_equal(kz_notify_deliveries_for(f->s, l.a[0].id, collect_delivery, &ev), KZ_OK);
+    assert_int_equal(ev.n, 2);
+    assert_string_equal(ev.types[1], "alert.updated");
+}
+
 int
 main(void)
 {
@@ -276,6 +333,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sectors_ci_burst_watch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_life_cycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notifications, setup, teardown),
     };
     return cmocka_run_group_tests_name("correlate hook", tests, NULL, NULL);
 }

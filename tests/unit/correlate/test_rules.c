@@ -40,6 +40,7 @@ test_defaults(void **state)
     assert_false(kz_rules_is_ci(&r, "retail"));
     assert_false(kz_rules_is_ci(&r, ""));
     assert_int_equal(r.n_watch, 0);
+    assert_string_equal(r.centre, "gsoc");
     kz_rules_release(&r);
 }
 
@@ -58,7 +59,8 @@ test_parse_full(void **state)
                        "ci_sectors electricity gas\n"
                        "ci_sectors water\n"
                        "watch " W2 " " W1 "\n"
-                       "watch " W1;
+                       "watch " W1 "\n"
+                       "centre national-soc\n";
     (void)state;
     assert_int_equal(parse(&r, text, why, sizeof(why)), KZ_OK);
     assert_int_equal(r.rule[KZ_RULE_MULTI_ORG].threshold, 3);
@@ -76,6 +78,7 @@ test_parse_full(void **state)
     assert_true(kz_rules_is_ci(&r, "water"));
     assert_false(kz_rules_is_ci(&r, "finance")); /* the defaults were replaced */
     assert_int_equal(r.n_watch, 3);
+    assert_string_equal(r.centre, "national-soc");
     assert_true(kz_rules_watched(&r, W1));
     assert_true(kz_rules_watched(&r, W2));
     assert_false(kz_rules_watched(&r, "indicator--00000000-0000-4000-8000-000000000000"));
@@ -121,6 +124,9 @@ test_errors(void **state)
         {"watch 198.51.100.7\n", "not an indicator id"},
         {"watch indicator--not-a-uuid\n", "not an indicator id"},
         {"alert everything\n", "line 1: unknown directive 'alert'"},
+        {"centre\n", "'centre' needs one"},
+        {"centre a b\n", "'centre' needs one"},
+        {"centre Big_SOC\n", "'centre' needs one"},
     };
     struct kz_rules r;
     char why[256];
