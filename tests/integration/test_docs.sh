@@ -1,5 +1,5 @@
 #!/bin/bash
-# The examples in README.md and docs/api.md, run as written (with a free port and a
+# The examples in README.md, docs/api.md and docs/gsoc.md, run as written (with a free port and a
 # temporary directory in place of 127.0.0.1:8080 and /tmp): each block must succeed.
 . "$(dirname "$0")/lib.sh"
 
@@ -59,3 +59,4 @@ export KIZUNA_DB="$DB"
 init_hub || exit 1
 start_hub || exit 1
 run_doc docs/api.md "HUB=$HUB; ADMIN=$ADMIN"
+run_doc docs/gsoc.md "HUB=$HUB; ADMIN=$ADMIN"
