@@ -29,23 +29,24 @@
 #define ALERT_COLS                                                                                 \
     "a.id, a.rule, a.severity, a.indicator, a.win_us, a.bucket_us, a.status, a.assignee,"         \
     " a.reason, a.changed_by, a.changed_us, a.created_us, a.time_to_alert_us"
-#define AGG_COLS "sum(m.count), min(m.first_us), max(m.last_us), max(m.updated_us)"
-#define WINDOW_JOIN                                                                                \
-    " JOIN corr_members m ON m.indicator = a.indicator AND m.win_us = a.win_us"                   \
-    " AND m.bucket_us = a.bucket_us"
-#define SQL_ALERT_GET                                                                              \
-    "SELECT " ALERT_COLS ", " AGG_COLS " FROM alerts a LEFT" WINDOW_JOIN " WHERE a.id = ?1"       \
-    " GROUP BY a.id"
+/* The window's figures, one correlated subquery each: a page reads only its own windows. */
 #define IN_WINDOW(cond)                                                                            \
-    "EXISTS (SELECT 1 FROM corr_members x WHERE x.indicator = a.indicator"                        \
-    " AND x.win_us = a.win_us AND x.bucket_us = a.bucket_us AND " cond ")"
+    "corr_members m WHERE m.indicator = a.indicator AND m.win_us = a.win_us"                      \
+    " AND m.bucket_us = a.bucket_us" cond
+#define AGG_COLS                                                                                   \
+    "(SELECT sum(m.count) FROM " IN_WINDOW("") "),"                                                \
+    " (SELECT min(m.first_us) FROM " IN_WINDOW("") "),"                                            \
+    " (SELECT max(m.last_us) FROM " IN_WINDOW("") "),"                                             \
+    " (SELECT max(m.updated_us) FROM " IN_WINDOW("") ")"
+#define SQL_ALERT_GET "SELECT " ALERT_COLS ", " AGG_COLS " FROM alerts a WHERE a.id = ?1"
 #define SQL_ALERT_LIST                                                                             \
-    "SELECT " ALERT_COLS ", " AGG_COLS " FROM alerts a" WINDOW_JOIN                               \
+    "SELECT " ALERT_COLS ", " AGG_COLS " FROM alerts a"                                           \
     " WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR a.rule = ?2)"                        \
-    " AND (?3 IS NULL OR " IN_WINDOW("x.sector = ?3") ")"                                          \
-    " AND (?4 IS NULL OR " IN_WINDOW("x.org = ?4") ")"                                             \
+    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM " IN_WINDOW(" AND m.sector = ?3") "))"              \
+    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM " IN_WINDOW(" AND m.org = ?4") "))"                 \
     " AND (?6 IS NULL OR a.created_us < ?5 OR (a.created_us = ?5 AND a.id < ?6))"                 \
-    " GROUP BY a.id HAVING max(m.updated_us) >= ?7"                                                \
+    " AND (?7 IS NULL OR (SELECT max(m.updated_us) FROM " IN_WINDOW("") ") >= ?7"                  \
+    " OR a.changed_us >= ?7)"                                                                      \
     " ORDER BY a.created_us DESC, a.id DESC LIMIT ?8"
 #define SQL_ALERT_CHANGE                                                                           \
     "UPDATE alerts SET status = ?2, assignee = ?3, reason = ?4, changed_by = ?5, changed_us = ?6" \
@@ -336,7 +337,8 @@ kz_store__sqlite_alert_list(struct kz_store *store, const struct kz_alert_query 
     kz_store__sqlite_bind_text(st, 4, q->member_org);
     sqlite3_bind_int64(st, 5, q->after_created_us);
     kz_store__sqlite_bind_text(st, 6, q->after_id);
-    sqlite3_bind_int64(st, 7, q->since_us < 0 ? INT64_MIN : q->since_us);
+    if (q->since_us >= 0)
+        sqlite3_bind_int64(st, 7, q->since_us);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)q->limit + 1);
     /* Collect first: fn may read the store, which must not wait for this statement. */
     page = kz_xcalloc(q->limit + 1, sizeof(*page));
