@@ -70,6 +70,7 @@ median() {
 start_hub() { # DIR [serve flags...]
     local dir=$1 url=""
     shift
+    : >"$dir/serve.out" # exists before the background shell opens it
     "$KIZUNA" serve --db "sqlite:$dir/kizuna.db" --listen 127.0.0.1:0 "$@" >"$dir/serve.out" 2>>"$dir/serve.log" &
     HUB_PID=$!
     for _ in $(seq 1 100); do

@@ -25,6 +25,8 @@ struct out {
     bool json;
     json_t *list;
     kz_err err;
+    uint64_t n;
+    struct kz_alert last; /* the cursor of the next page */
 };
 
 static void
@@ -37,6 +39,8 @@ print_alert(void *ctx, const struct kz_alert *a)
 
     if (o->err != KZ_OK)
         return;
+    o->n++;
+    o->last = *a;
     o->err = kz_alert_json(o->s, a, NULL, false, &visible, &j);
     if (o->err != KZ_OK)
         return;
@@ -127,8 +131,8 @@ kz_cmd_alerts(int argc, char **argv)
         case 'a': assignee = optarg; break;
         case 'j': json = true; break;
         case 'l':
-            if (kz_str_to_u64(kz_str_from_cstr(optarg), 1, 100000, &limit) != KZ_OK) {
-                fprintf(stderr, "kizuna alerts: --limit must be 1 to 100000\n");
+            if (kz_str_to_u64(kz_str_from_cstr(optarg), 1, 100000000, &limit) != KZ_OK) {
+                fprintf(stderr, "kizuna alerts: --limit must be 1 to 100000000\n");
                 return 2;
             }
             break;
@@ -149,11 +153,20 @@ kz_cmd_alerts(int argc, char **argv)
     if (!s)
         return 1;
     if (strcmp(verb, "list") == 0) {
-        struct out o = {s, json, json_array(), KZ_OK};
-        q.limit = (size_t)limit;
-        err = kz_store_alert_list(s, &q, print_alert, &o, &more);
-        if (err == KZ_OK)
-            err = o.err;
+        struct out o;
+        memset(&o, 0, sizeof(o));
+        o.s = s;
+        o.json = json;
+        o.list = json_array();
+        /* Pages of at most 1,000, following the cursor, until --limit alerts. */
+        do {
+            q.limit = limit - o.n > 1000 ? 1000 : (size_t)(limit - o.n);
+            err = kz_store_alert_list(s, &q, print_alert, &o, &more);
+            if (err == KZ_OK)
+                err = o.err;
+            q.after_created_us = o.last.created_us;
+            q.after_id = o.last.id;
+        } while (err == KZ_OK && more && o.n < limit);
         if (err == KZ_OK && json)
             kz_cli_print_json(json_pack("{s:O, s:b}", "alerts", o.list, "more", more));
         else if (err == KZ_OK && more)

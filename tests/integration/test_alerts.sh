@@ -195,6 +195,7 @@ stop_hub
 
 # the command line
 check_eq "kizuna alerts lists the alerts" 5 "$("$KIZUNA" alerts list | grep -c '^alert--')"
+check_eq "kizuna alerts --limit" 2 "$("$KIZUNA" alerts list --limit 2 | grep -c '^alert--')"
 check_eq "kizuna alerts --rule filters" 1 "$("$KIZUNA" alerts --rule burst --json | jq '.alerts | length')"
 check_eq "kizuna alerts show" resolved "$("$KIZUNA" alerts show "$MULTI" --json | jq -r .status)"
 check "kizuna alerts reopen" "$KIZUNA" alerts reopen "$MULTI"
