@@ -116,7 +116,7 @@ for r in $(seq 1 "$RUNS"); do
         rate=$(python3 "$HERE/post.py" --url "$HUB" --keys "$TMP/keys.json" --file "$TMP/sightings.jsonl" | jq -r .objects_per_s)
         stop_pid "$HUB_PID"
         HUB_PID=""
-        alerts=$("$KIZUNA" alerts list --db "sqlite:$dir/kizuna.db" --limit 100000 | grep -c '^alert--' || true)
+        alerts=$("$KIZUNA" alerts list --db "sqlite:$dir/kizuna.db" --limit 100000000 | grep -c '^alert--' || true)
         say "   run $r correlate=$mode: $rate sightings/s, $alerts alerts"
         if [ "$mode" = on ]; then ON+=("$rate"); ALERTS=$alerts; else OFF+=("$rate"); fi
         rm -rf "$dir"

@@ -234,8 +234,8 @@ KZ_API_HANDLER(kz_api_alert_post)
         !opt_string(body, "reason", &reason, resp))
         goto done;
     snprintf(by, sizeof(by), "%s/%s", caller->org.slug, caller->key_id);
-    err = kz_alert_act(hub->store, req->segments[0], action, assignee, reason, by, why,
-                       sizeof(why));
+    err = kz_alert_act(hub->store, req->segments[0], action, assignee, reason, by,
+                       hub->rules ? hub->rules->centre : NULL, why, sizeof(why));
     if (err == KZ_ERR_INVALID || err == KZ_ERR_CONFLICT || err == KZ_ERR_NOTFOUND) {
         int st = err == KZ_ERR_INVALID ? 400 : err == KZ_ERR_CONFLICT ? 409 : 404;
         kz_http_error(resp, false, st,

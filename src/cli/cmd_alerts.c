@@ -175,7 +175,7 @@ kz_cmd_alerts(int argc, char **argv)
     } else if (strcmp(verb, "show") == 0) {
         print_one(s, argv[optind + 1], json, &err, why, sizeof(why));
     } else {
-        err = kz_alert_act(s, argv[optind + 1], action, assignee, reason, "cli", why,
+        err = kz_alert_act(s, argv[optind + 1], action, assignee, reason, "cli", NULL, why,
                            sizeof(why));
         if (err == KZ_OK && json)
             print_one(s, argv[optind + 1], true, &err, why, sizeof(why));

@@ -11,6 +11,7 @@
 
 #include "base/str.h"
 #include "base/time.h"
+#include "notify/notify.h"
 #include "policy/policy.h"
 #include "base/banned.h"
 
@@ -223,7 +224,7 @@ static const struct transition transitions[] = {
 };
 
 struct act {
-    const char *id, *assignee, *reason, *by;
+    const char *id, *assignee, *reason, *by, *centre;
     const struct transition *t;
     char *why;
     size_t whylen;
@@ -236,6 +237,65 @@ from_allowed(const char *from, const char *status)
 
     snprintf(word, sizeof(word), " %s ", status);
     return strstr(from, word) != NULL;
+}
+
+/* The distinct organisations of a window (members come ordered by org). */
+struct org_names {
+    const char **v;
+    char (*names)[KZ_SLUG_MAX];
+    size_t n, cap;
+};
+
+static void
+add_org(void *ctx, const struct kz_corr_member *m)
+{
+    struct org_names *o = ctx;
+
+    if (o->n && strcmp(o->names[o->n - 1], m->org) == 0)
+        return;
+    if (o->n == o->cap) {
+        o->cap = o->cap ? o->cap * 2 : 8;
+        o->names = kz_xrealloc(o->names, o->cap * sizeof(*o->names));
+    }
+    kz_cstr_copy(m->org, o->names[o->n++], KZ_SLUG_MAX);
+}
+
+/* alert.updated for a status change: the window's organisations and the centre. */
+static kz_err
+notify_change(struct kz_store_tx *tx, const struct kz_alert *a, const struct kz_alert_event *ev,
+              const char *centre)
+{
+    struct org_names o;
+    struct kz_notify_event ne;
+    const char **orgs = NULL;
+    json_t *data = NULL;
+    char *text = NULL;
+    kz_err err;
+
+    memset(&o, 0, sizeof(o));
+    err = kz_store_tx_corr_members(tx, a->indicator, a->window_us, a->bucket_us, add_org, &o);
+    if (err != KZ_OK)
+        goto done;
+    orgs = kz_xcalloc(o.n + 1, sizeof(*orgs));
+    for (size_t i = 0; i < o.n; i++)
+        orgs[i] = o.names[i];
+    orgs[o.n] = centre ? centre : "gsoc";
+    data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", a->id, "rule", a->rule, "severity",
+                     a->severity, "indicator_ref", a->indicator, "status", ev->status, "action",
+                     ev->action);
+    text = json_dumps(data, JSON_COMPACT);
+    if (!text) {
+        err = KZ_ERR_NOMEM;
+        goto done;
+    }
+    ne = (struct kz_notify_event){"alert.updated", a->id, orgs, o.n + 1, NULL, text};
+    err = kz_notify_emit(tx, &ne);
+done:
+    free(text);
+    json_decref(data);
+    free(orgs);
+    free(o.names);
+    return err;
 }
 
 static kz_err
@@ -263,14 +323,17 @@ act_in_tx(void *ctx, struct kz_store_tx *tx)
                  sizeof(ev.assignee));
     kz_cstr_copy(x->reason ? x->reason : "", ev.reason, sizeof(ev.reason));
     ev.at_us = kz_time_now_us();
-    return kz_store_tx_alert_change(tx, &ev);
+    err = kz_store_tx_alert_change(tx, &ev);
+    if (err == KZ_OK)
+        err = notify_change(tx, &a, &ev, x->centre);
+    return err;
 }
 
 kz_err
 kz_alert_act(struct kz_store *s, const char *id, const char *action, const char *assignee,
-             const char *reason, const char *by, char *why, size_t whylen)
+             const char *reason, const char *by, const char *centre, char *why, size_t whylen)
 {
-    struct act x = {id, assignee, reason, by, NULL, why, whylen};
+    struct act x = {id, assignee, reason, by, centre, NULL, why, whylen};
 
     why[0] = '\0';
     for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++)

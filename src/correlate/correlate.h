@@ -117,9 +117,11 @@ kz_err kz_alert_json(struct kz_store *s, const struct kz_alert *a, const struct 
  * Applies an action (acknowledge, assign, dismiss, reopen, resolve) in one transaction.
  * KZ_ERR_INVALID: unknown action, assign without assignee, dismiss without reason;
  * KZ_ERR_CONFLICT: the life cycle forbids it from the current status; KZ_ERR_NOTFOUND.
- * why says which. by names who acts ("org/key").
+ * why says which. by names who acts ("org/key"). In the same transaction, alert.updated is
+ * queued for the alert's organisations and centre (NULL: "gsoc").
  */
 kz_err kz_alert_act(struct kz_store *s, const char *id, const char *action, const char *assignee,
-                    const char *reason, const char *by, char *why, size_t whylen);
+                    const char *reason, const char *by, const char *centre, char *why,
+                    size_t whylen);
 
 #endif

@@ -474,6 +474,7 @@ const struct kz_store_ops kz_store__sqlite_ops = {
     .deliveries_due = kz_store__sqlite_deliveries_due,
     .delivery_attempt = kz_store__sqlite_delivery_attempt,
     .tx_corr_add = kz_store__sqlite_tx_corr_add,
+    .tx_corr_members = kz_store__sqlite_tx_corr_members,
     .tx_alert_open = kz_store__sqlite_tx_alert_open,
     .tx_alert_get = kz_store__sqlite_tx_alert_get,
     .tx_alert_change = kz_store__sqlite_tx_alert_change,

@@ -137,6 +137,13 @@ kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighti
 }
 
 kz_err
+kz_store__sqlite_tx_corr_members(struct kz_store_tx *tx, const char *indicator, int64_t window_us,
+                                 int64_t bucket_us, kz_corr_member_fn fn, void *ctx)
+{
+    return each_member(kz_sqlite_tx_conn(tx), indicator, window_us, bucket_us, fn, ctx);
+}
+
+kz_err
 kz_store__sqlite_tx_alert_open(struct kz_store_tx *tx, const struct kz_alert *a, bool *created)
 {
     struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);

@@ -147,6 +147,9 @@ kz_err kz_store__sqlite_delivery_attempt(struct kz_store *s,
 /* sqlite_alerts.c */
 kz_err kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
                                     kz_corr_member_fn fn, void *ctx);
+kz_err kz_store__sqlite_tx_corr_members(struct kz_store_tx *tx, const char *indicator,
+                                        int64_t window_us, int64_t bucket_us,
+                                        kz_corr_member_fn fn, void *ctx);
 kz_err kz_store__sqlite_tx_alert_open(struct kz_store_tx *tx, const struct kz_alert *a,
                                       bool *created);
 kz_err kz_store__sqlite_tx_alert_get(struct kz_store_tx *tx, const char *id,

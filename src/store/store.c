@@ -340,6 +340,13 @@ kz_store_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
 }
 
 kz_err
+kz_store_tx_corr_members(struct kz_store_tx *tx, const char *indicator, int64_t window_us,
+                         int64_t bucket_us, kz_corr_member_fn fn, void *ctx)
+{
+    return tx->store->ops->tx_corr_members(tx, indicator, window_us, bucket_us, fn, ctx);
+}
+
+kz_err
 kz_store_tx_alert_open(struct kz_store_tx *tx, const struct kz_alert *a, bool *created)
 {
     return tx->store->ops->tx_alert_open(tx, a, created);

@@ -434,6 +434,9 @@ struct kz_alert_query {
  * every member of the window. */
 kz_err kz_store_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
                             kz_corr_member_fn fn, void *ctx);
+/* The members of a window, inside a transaction. */
+kz_err kz_store_tx_corr_members(struct kz_store_tx *tx, const char *indicator, int64_t window_us,
+                                int64_t bucket_us, kz_corr_member_fn fn, void *ctx);
 /* Creates the alert unless its id exists; *created tells which. */
 kz_err kz_store_tx_alert_open(struct kz_store_tx *tx, const struct kz_alert *a, bool *created);
 kz_err kz_store_tx_alert_get(struct kz_store_tx *tx, const char *id, struct kz_alert *out);

@@ -72,6 +72,8 @@ struct kz_store_ops {
     kz_err (*delivery_attempt)(struct kz_store *s, const struct kz_delivery_attempt *a);
     kz_err (*tx_corr_add)(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
                           kz_corr_member_fn fn, void *ctx);
+    kz_err (*tx_corr_members)(struct kz_store_tx *tx, const char *indicator, int64_t window_us,
+                              int64_t bucket_us, kz_corr_member_fn fn, void *ctx);
     kz_err (*tx_alert_open)(struct kz_store_tx *tx, const struct kz_alert *a, bool *created);
     kz_err (*tx_alert_get)(struct kz_store_tx *tx, const char *id, struct kz_alert *out);
     kz_err (*tx_alert_change)(struct kz_store_tx *tx, const struct kz_alert_event *ev);

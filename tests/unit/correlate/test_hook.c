@@ -247,17 +247,17 @@ test_life_cycle(void **state)
     sight(f, "a", "retail", "2026-03-01T01:00:00Z", 1);
     sight(f, "b", "retail", "2026-03-01T02:00:00Z", 1);
     assert_int_equal(list(f, NULL, &l), 1);
-    assert_int_equal(kz_alert_act(f->s, l.a[0].id, "resolve", NULL, NULL, "gsoc/k", why,
+    assert_int_equal(kz_alert_act(f->s, l.a[0].id, "resolve", NULL, NULL, "gsoc/k", NULL, why,
                                   sizeof(why)),
                      KZ_OK);
-    assert_int_equal(kz_alert_act(f->s, l.a[0].id, "acknowledge", NULL, NULL, "gsoc/k", why,
+    assert_int_equal(kz_alert_act(f->s, l.a[0].id, "acknowledge", NULL, NULL, "gsoc/k", NULL, why,
                                   sizeof(why)),
                      KZ_ERR_CONFLICT);
     assert_non_null(strstr(why, "resolved"));
-    assert_int_equal(kz_alert_act(f->s, l.a[0].id, "dismiss", NULL, "", "gsoc/k", why,
+    assert_int_equal(kz_alert_act(f->s, l.a[0].id, "dismiss", NULL, "", "gsoc/k", NULL, why,
                                   sizeof(why)),
                      KZ_ERR_INVALID);
-    assert_int_equal(kz_alert_act(f->s, "alert--x", "reopen", NULL, NULL, "gsoc/k", why,
+    assert_int_equal(kz_alert_act(f->s, "alert--x", "reopen", NULL, NULL, "gsoc/k", NULL, why,
                                   sizeof(why)),
                      KZ_ERR_NOTFOUND);
     /* new sightings update a resolved alert's figures but leave its status */
@@ -322,6 +322,14 @@ test_notifications(void **state)
     assert_int_equal(kz_notify_deliveries_for(f->s, l.a[0].id, collect_delivery, &ev), KZ_OK);
     assert_int_equal(ev.n, 2);
     assert_string_equal(ev.types[1], "alert.updated");
+    /* a status change is announced too */
+    assert_int_equal(kz_alert_act(f->s, l.a[0].id, "acknowledge", NULL, NULL, "gsoc/k", NULL, why,
+                                  sizeof(why)),
+                     KZ_OK);
+    memset(&ev, 0, sizeof(ev));
+    assert_int_equal(kz_notify_deliveries_for(f->s, l.a[0].id, collect_delivery, &ev), KZ_OK);
+    assert_int_equal(ev.n, 3);
+    assert_string_equal(ev.types[2], "alert.updated");
 }
 
 int
