@@ -155,7 +155,8 @@ correlate_one(struct kz_store_tx *tx, const struct kz_rules *r, const struct kz_
     size_t n_done = 0;
     kz_err err = KZ_OK;
 
-    if (!ref || strncmp(ref, INDICATOR_PREFIX, sizeof(INDICATOR_PREFIX) - 1) != 0)
+    if (!ref || strncmp(ref, INDICATOR_PREFIX, sizeof(INDICATOR_PREFIX) - 1) != 0 ||
+        strlen(ref) >= KZ_STIX_ID_MAX)
         return KZ_OK;
     memset(&sg, 0, sizeof(sg));
     sg.indicator = ref;
