@@ -1,12 +1,16 @@
 /*
- * kizuna match: loads indicators into the index, scans logs (files, standard input, gzip)
- * with the reader of their format, and writes sightings and a summary. Plain files are
- * mapped and split into line-aligned chunks, one per thread.
+ * kizuna match: loads indicators into the index (from files, and from the hub through
+ * src/sensor), scans logs (files, standard input, gzip) with the reader of their format,
+ * and writes sightings (to a file, or spooled and posted to the hub) and a summary. Plain
+ * files are mapped and split into line-aligned chunks, one per thread; --follow hands the
+ * files to the follow loop in src/sensor instead.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +25,11 @@
 #include "base/time.h"
 #include "cli/cli.h"
 #include "match/match.h"
+#include "sensor/sensor.h"
 #include "base/banned.h"
 
 #define MATCH_MAX_THREADS 64
+#define KZ_MATCH_POST_BATCH_MAX 10000u
 #define STREAM_CHUNK (8u << 20)
 
 struct opts {
@@ -40,6 +46,20 @@ struct opts {
     bool no_sightings;
     uint64_t threads;
     uint64_t window;
+    /* talking to the hub */
+    const char *url;
+    const char *key;
+    const char *cacert;
+    const char *collections[64];
+    size_t ncollections;
+    const char *state;
+    const char *spool;
+    const char *post_collection;
+    bool follow;
+    bool post;
+    uint64_t poll_seconds;
+    uint64_t post_batch;
+    char spool_buf[4200];
 };
 
 struct bad_loc {
@@ -53,15 +73,34 @@ struct run {
     struct kz_match_stats total;
     struct bad_loc bad[KZ_MATCH_BAD_KEEP];
     size_t nbad;
+    struct kz_sensor_hub hub;
+    bool use_hub;
+    uint64_t pulled;   /* objects fetched from the hub in this run */
+    uint64_t posted;   /* sightings the hub acknowledged in this run */
+    uint64_t spooled;  /* sightings still waiting in the spool at the end */
+    size_t emitted;    /* --follow: sightings handed out */
+    struct kz_sensor_gen *held; /* --follow: the last index, for the summary */
+    FILE *out;
 };
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
 
 static void
 usage(FILE *f)
 {
-    fputs("usage: kizuna match --indicators SRC [--format auto|eve|zeek|zeek-json|csv|text]\n"
-          "                    [--summary FILE] [--out FILE] [--bundle] [--explain]\n"
-          "                    [--identity ID] [--window SECONDS] [--threads N]\n"
-          "                    [--csv-map COL=KIND,...] [--no-sightings] [--quiet] LOG...\n"
+    fputs("usage: kizuna match (--indicators SRC | --url URL --key ID:TOKEN) [options] LOG...\n"
+          "       [--format auto|eve|zeek|zeek-json|csv|text] [--summary FILE] [--out FILE]\n"
+          "       [--bundle] [--explain] [--identity ID] [--window SECONDS] [--threads N]\n"
+          "       [--csv-map COL=KIND,...] [--no-sightings] [--quiet]\n"
+          "       [--collection C]... [--state DIR] [--cacert F] [--follow] [--poll-seconds N]\n"
+          "       [--post] [--post-collection C] [--spool DIR] [--post-batch N]\n"
           "  --indicators SRC  a STIX bundle, JSON lines of STIX objects, or a plain list of\n"
           "                    one value a line (may repeat; gzip allowed)\n"
           "  LOG               log files ('-' or none: standard input; .gz read as gzip)\n"
@@ -75,8 +114,20 @@ usage(FILE *f)
           "  --window SECONDS  hits of one indicator in one window make one sighting (3600)\n"
           "  --threads N       scan plain files with N threads (default 1)\n"
           "  --csv-map MAP     CSV columns: name=ip|domain|host|url|uri|urihost|hash|email|ts\n"
-          "  --url, --key, --collection, --follow, --post: talking to the hub is not\n"
-          "                    available in this version\n",
+          "  --url URL         pull indicators from the hub (TAXII 2.1) with --key ID:TOKEN:\n"
+          "                    every collection the key may read, or each --collection C\n"
+          "                    (id or alias); only what is new since the last run is fetched\n"
+          "  --state DIR       pulled indicators and cursors, per hub and collection\n"
+          "                    (default ./var/sensor)\n"
+          "  --cacert F        trust the CAs in F for an https hub\n"
+          "  --follow          keep reading the log files as they grow and are rotated (like\n"
+          "                    tail -F) until SIGINT/SIGTERM; with --url, poll the hub every\n"
+          "                    --poll-seconds N (60) and swap in a new index when it changed;\n"
+          "                    new sightings are written every N seconds\n"
+          "  --post            post sightings to the key's organisation's collection\n"
+          "                    (org-<slug>, or --post-collection C) in batches of\n"
+          "                    --post-batch N objects (300), spooled first in --spool DIR\n"
+          "                    (default <state>/spool) and sent again until acknowledged\n",
           f);
 }
 
@@ -326,6 +377,7 @@ static int
 write_summary(const struct run *r, const char *path, double index_s, double scan_s)
 {
     FILE *f = fopen(path, "w");
+    const struct kz_match_index *ix = r->held ? kz_sensor_gen_index(r->held) : r->ix;
 
     if (!f) {
         fprintf(stderr, "kizuna match: cannot write '%s': %s\n", path, strerror(errno));
@@ -334,12 +386,18 @@ write_summary(const struct run *r, const char *path, double index_s, double scan
     fprintf(f,
             "{\"lines\":%llu,\"bad_lines\":%llu,\"hit_lines\":%llu,\"matches\":%llu,"
             "\"indicators\":%zu,\"index_seconds\":%.6f,\"scan_seconds\":%.6f,\"bytes\":%llu,"
-            "\"index_keys\":%zu,\"index_bytes\":%zu,\"sightings\":%zu,\"first_bad_lines\":[",
+            "\"index_keys\":%zu,\"index_bytes\":%zu,\"sightings\":%zu,",
             (unsigned long long)r->total.lines, (unsigned long long)r->total.bad_lines,
             (unsigned long long)r->total.hit_lines, (unsigned long long)r->total.matches,
-            kz_match_index_indicators(r->ix), index_s, scan_s,
-            (unsigned long long)r->total.bytes, kz_match_index_keys(r->ix),
-            kz_match_index_memory(r->ix), r->sightings ? kz_match_sightings_count(r->sightings) : 0);
+            kz_match_index_indicators(ix), index_s, scan_s,
+            (unsigned long long)r->total.bytes, kz_match_index_keys(ix), kz_match_index_memory(ix),
+            r->o.follow ? r->emitted : r->sightings ? kz_match_sightings_count(r->sightings) : 0);
+    if (r->use_hub)
+        fprintf(f, "\"pulled\":%llu,", (unsigned long long)r->pulled);
+    if (r->o.post)
+        fprintf(f, "\"posted\":%llu,\"spooled\":%llu,", (unsigned long long)r->posted,
+                (unsigned long long)r->spooled);
+    fputs("\"first_bad_lines\":[", f);
     for (size_t i = 0; i < r->nbad; i++) {
         fputc('"', f);
         for (const char *c = r->bad[i].where; *c; c++) {
@@ -364,14 +422,21 @@ parse_args(int argc, char **argv, struct opts *o, char ***logs, int *nlogs)
         {"threads", required_argument, NULL, 't'},    {"window", required_argument, NULL, 'w'},
         {"bundle", no_argument, NULL, 'b'},           {"explain", no_argument, NULL, 'e'},
         {"quiet", no_argument, NULL, 'q'},            {"no-sightings", no_argument, NULL, 'n'},
-        {"url", required_argument, NULL, 'U'},        {"key", required_argument, NULL, 'U'},
-        {"collection", required_argument, NULL, 'U'}, {"follow", no_argument, NULL, 'U'},
-        {"post", no_argument, NULL, 'U'},             {"help", no_argument, NULL, 'h'},
+        {"url", required_argument, NULL, 'u'},        {"key", required_argument, NULL, 'k'},
+        {"collection", required_argument, NULL, 'c'}, {"follow", no_argument, NULL, 'F'},
+        {"post", no_argument, NULL, 'P'},             {"help", no_argument, NULL, 'h'},
+        {"state", required_argument, NULL, 'S'},      {"spool", required_argument, NULL, 'Q'},
+        {"cacert", required_argument, NULL, 'C'},     {"poll-seconds", required_argument, NULL, 'p'},
+        {"post-collection", required_argument, NULL, 'R'},
+        {"post-batch", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0}};
     int c;
 
     o->threads = 1;
     o->window = 3600;
+    o->poll_seconds = 60;
+    o->post_batch = 300;
+    o->state = "./var/sensor";
     kz_cli_getopt_reset();
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -406,10 +471,35 @@ parse_args(int argc, char **argv, struct opts *o, char ***logs, int *nlogs)
                 return 2;
             }
             break;
-        case 'U':
-            fprintf(stderr, "kizuna match: talking to the hub (--url, --key, --collection, "
-                            "--follow, --post) is not available yet; use --indicators FILE\n");
-            return 2;
+        case 'u': o->url = optarg; break;
+        case 'k': o->key = optarg; break;
+        case 'C': o->cacert = optarg; break;
+        case 'S': o->state = optarg; break;
+        case 'Q': o->spool = optarg; break;
+        case 'R': o->post_collection = optarg; break;
+        case 'F': o->follow = true; break;
+        case 'P': o->post = true; break;
+        case 'c':
+            if (o->ncollections >= sizeof(o->collections) / sizeof(o->collections[0])) {
+                fprintf(stderr, "kizuna match: too many --collection options\n");
+                return 2;
+            }
+            o->collections[o->ncollections++] = optarg;
+            break;
+        case 'p':
+            if (kz_str_to_u64(kz_str_from_cstr(optarg), 1, 86400, &o->poll_seconds) != KZ_OK) {
+                fprintf(stderr, "kizuna match: --poll-seconds must be 1..86400\n");
+                return 2;
+            }
+            break;
+        case 'B':
+            if (kz_str_to_u64(kz_str_from_cstr(optarg), 3, KZ_MATCH_POST_BATCH_MAX, &o->post_batch) !=
+                KZ_OK) {
+                fprintf(stderr, "kizuna match: --post-batch must be 3..%u\n",
+                        KZ_MATCH_POST_BATCH_MAX);
+                return 2;
+            }
+            break;
         case 'h':
             usage(stdout);
             return 3;
@@ -418,14 +508,264 @@ parse_args(int argc, char **argv, struct opts *o, char ***logs, int *nlogs)
             return 2;
         }
     }
-    if (o->nindicators == 0) {
-        fprintf(stderr, "kizuna match: --indicators is required\n");
+    if (o->nindicators == 0 && !o->url) {
+        fprintf(stderr, "kizuna match: --indicators or --url is required\n");
         usage(stderr);
         return 2;
     }
+    if (!o->url && (o->key || o->ncollections || o->post || o->post_collection)) {
+        fprintf(stderr, "kizuna match: --key, --collection and --post need --url\n");
+        return 2;
+    }
+    if (o->url && !o->key) {
+        fprintf(stderr, "kizuna match: --url needs --key ID:TOKEN\n");
+        return 2;
+    }
+    if (o->post && o->no_sightings) {
+        fprintf(stderr, "kizuna match: --post and --no-sightings exclude each other\n");
+        return 2;
+    }
+    if (o->follow && o->bundle) {
+        fprintf(stderr, "kizuna match: --follow writes JSON lines; --bundle is not available\n");
+        return 2;
+    }
+    if (!o->spool) {
+        snprintf(o->spool_buf, sizeof(o->spool_buf), "%s/spool", o->state);
+        o->spool = o->spool_buf;
+    }
     *logs = argv + optind;
     *nlogs = argc - optind;
+    if (o->follow) {
+        if (*nlogs == 0) {
+            fprintf(stderr, "kizuna match: --follow needs log files\n");
+            return 2;
+        }
+        for (int i = 0; i < *nlogs; i++) {
+            if (strcmp((*logs)[i], "-") == 0) {
+                fprintf(stderr, "kizuna match: --follow reads files, not standard input\n");
+                return 2;
+            }
+        }
+    }
     return 0;
+}
+
+/*
+ * A new index from the --indicators files and the indicators saved from the hub. Called at
+ * start and, with --follow, from the poll thread when the hub had something new.
+ */
+static kz_err
+build_index(struct run *r, struct kz_match_index **out, struct kz_match_load_stats *ls)
+{
+    struct kz_match_index *ix = kz_match_index_new();
+    kz_err err = KZ_OK;
+
+    for (size_t i = 0; i < r->o.nindicators && err == KZ_OK; i++) {
+        struct kz_buf b;
+        kz_buf_init(&b, (size_t)4 << 30);
+        err = read_all(r->o.indicators[i], &b);
+        if (err == KZ_OK)
+            err = kz_match_index_load(ix, b.p ? b.p : "", b.n, kz_time_now_us(), ls);
+        kz_buf_release(&b);
+        if (err != KZ_OK)
+            fprintf(stderr, "kizuna match: cannot load indicators from '%s': %s\n",
+                    r->o.indicators[i], kz_err_str(err));
+    }
+    if (err == KZ_OK && r->use_hub) {
+        struct kz_buf b;
+        kz_buf_init(&b, (size_t)4 << 30);
+        err = kz_sensor_hub_cached(&r->hub, &b);
+        if (err == KZ_OK)
+            err = kz_match_index_load(ix, b.p ? b.p : "", b.n, kz_time_now_us(), ls);
+        if (err != KZ_OK)
+            fprintf(stderr, "kizuna match: cannot load the indicators pulled from the hub: %s\n",
+                    r->hub.client.error[0] ? r->hub.client.error : kz_err_str(err));
+        kz_buf_release(&b);
+    }
+    if (err == KZ_OK)
+        err = kz_match_index_finish(ix);
+    if (err != KZ_OK) {
+        kz_match_index_free(ix);
+        return err;
+    }
+    *out = ix;
+    return KZ_OK;
+}
+
+/* Sends what waits in the spool; a failure is a warning, the batches stay for later. */
+static void
+drain_spool(struct run *r)
+{
+    kz_err err = kz_sensor_hub_drain(&r->hub, r->o.spool, &r->posted);
+
+    if (err != KZ_OK && !r->o.quiet)
+        fprintf(stderr, "kizuna match: warning: sightings stay in the spool '%s': %s\n",
+                r->o.spool, r->hub.client.error);
+}
+
+/*
+ * Opens the hub session, chooses the collections, finds the key's organisation for --post,
+ * sends the spool, and pulls what is new. An unreachable hub is a warning when an earlier
+ * run saved what is needed; a refused key or an unknown collection is an error.
+ */
+static int
+hub_start(struct run *r)
+{
+    kz_err err;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    r->use_hub = true;
+    err = kz_sensor_hub_open(&r->hub, r->o.url, r->o.key, r->o.cacert, r->o.state);
+    if (err == KZ_ERR_IO && r->hub.dir[0]) {
+        if (!r->o.quiet)
+            fprintf(stderr, "kizuna match: warning: the hub cannot be reached (%s); using the "
+                            "indicators saved in '%s'\n", r->hub.client.error, r->o.state);
+    } else if (err != KZ_OK) {
+        fprintf(stderr, "kizuna match: %s\n", r->hub.client.error);
+        return 1;
+    }
+    err = kz_sensor_hub_collections(&r->hub, r->o.collections, r->o.ncollections);
+    if (err != KZ_OK) {
+        fprintf(stderr, "kizuna match: %s\n", r->hub.client.error);
+        return 1;
+    }
+    if (!r->hub.connected && r->hub.ncolls == 0 && r->o.nindicators == 0) {
+        fprintf(stderr, "kizuna match: the hub cannot be reached and no earlier run saved its "
+                        "indicators\n");
+        return 1;
+    }
+    if (r->o.post) {
+        err = kz_sensor_hub_whoami(&r->hub, r->o.post_collection);
+        if (err != KZ_OK) {
+            fprintf(stderr, "kizuna match: %s\n", r->hub.client.error);
+            return 1;
+        }
+        if (!r->o.identity)
+            r->o.identity = r->hub.identity;
+        if (r->hub.connected)
+            drain_spool(r);
+    }
+    if (r->hub.connected) {
+        err = kz_sensor_hub_pull(&r->hub, &r->pulled);
+        if (err == KZ_ERR_IO && !r->hub.connected) {
+            if (!r->o.quiet)
+                fprintf(stderr, "kizuna match: warning: pulling stopped (%s); using the "
+                                "indicators saved so far\n", r->hub.client.error);
+        } else if (err != KZ_OK) {
+            fprintf(stderr, "kizuna match: %s\n", r->hub.client.error);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Spools sightings text (JSON lines) for the hub. */
+static kz_err
+spool_text(struct run *r, const char *text, size_t n)
+{
+    uint64_t sightings = 0;
+    kz_err err = kz_sensor_spool_lines(r->o.spool, text, n, (size_t)r->o.post_batch, &sightings);
+
+    if (err != KZ_OK)
+        fprintf(stderr, "kizuna match: cannot spool sightings in '%s': %s\n", r->o.spool,
+                kz_err_str(err));
+    return err;
+}
+
+/* --follow: the scan thread hands out the sightings that are new since the last time. */
+static kz_err
+follow_emit(void *ctx, struct kz_match_sightings *sg)
+{
+    struct run *r = ctx;
+    char *text = NULL;
+    size_t len = 0, written = 0;
+    FILE *m = open_memstream(&text, &len);
+    kz_err err;
+
+    if (!m)
+        return KZ_ERR_NOMEM;
+    err = kz_match_sightings_write_new(sg, m, false, &written);
+    if (fclose(m) != 0 && err == KZ_OK)
+        err = KZ_ERR_IO;
+    if (err == KZ_OK && written > 0) {
+        r->emitted += written;
+        if (r->out && (fwrite(text, 1, len, r->out) != len || fflush(r->out) != 0))
+            err = KZ_ERR_IO;
+        if (r->o.post && err == KZ_OK)
+            err = spool_text(r, text, len);
+    }
+    free(text);
+    return err;
+}
+
+/* --follow with --url: the poll thread sends the spool and pulls; a new index if it changed. */
+static struct kz_match_index *
+follow_poll(void *ctx)
+{
+    struct run *r = ctx;
+    struct kz_match_index *ix = NULL;
+    struct kz_match_load_stats ls = {0};
+    uint64_t pulled = 0;
+    kz_err err;
+
+    if (kz_sensor_hub_reconnect(&r->hub) != KZ_OK)
+        return NULL; /* still unreachable: try again at the next poll */
+    if (r->o.post)
+        drain_spool(r);
+    err = kz_sensor_hub_pull(&r->hub, &pulled);
+    r->pulled += pulled;
+    if (err != KZ_OK && !r->o.quiet)
+        fprintf(stderr, "kizuna match: warning: pulling failed: %s\n", r->hub.client.error);
+    if (pulled == 0)
+        return NULL;
+    if (build_index(r, &ix, &ls) != KZ_OK)
+        return NULL;
+    if (!r->o.quiet)
+        fprintf(stderr, "kizuna match: %llu new objects from the hub; %zu indicators indexed\n",
+                (unsigned long long)pulled, kz_match_index_indicators(ix));
+    return ix;
+}
+
+/* --follow ends on SIGINT/SIGTERM with the summary written, also during the first pull. */
+static void
+catch_stop_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static kz_err
+run_follow(struct run *r, char **logs, int nlogs)
+{
+    struct kz_sensor_live *live = kz_sensor_live_new(r->ix);
+    struct kz_sensor_follow_opts fo = {
+        .live = live,
+        .files = logs,
+        .nfiles = (size_t)nlogs,
+        .format = r->o.format,
+        .csv_map = r->o.csv_map,
+        .explain = r->o.explain ? stderr : NULL,
+        .sightings = {.window_us = (int64_t)r->o.window * 1000000, .identity = r->o.identity},
+        .no_sightings = r->o.no_sightings,
+        .flush_seconds = (unsigned)r->o.poll_seconds,
+        .poll_seconds = r->use_hub ? (unsigned)r->o.poll_seconds : 0,
+        .emit = follow_emit,
+        .poll = r->use_hub ? follow_poll : NULL,
+        .ctx = r,
+        .stop = &stop_requested,
+    };
+    kz_err err;
+
+    r->ix = NULL; /* owned by live now */
+    err = kz_sensor_follow_run(&fo, &r->total);
+    r->held = kz_sensor_live_acquire(live); /* the last generation, for the summary */
+    kz_sensor_live_free(live);
+    return err;
 }
 
 int
@@ -435,7 +775,6 @@ kz_cmd_match(int argc, char **argv)
     char **logs;
     int nlogs, rc = 1, pr;
     double t0, t1, t2;
-    FILE *out = NULL;
     struct kz_match_load_stats ls = {0};
     static char *stdin_only[] = {(char *)(uintptr_t) "-"};
 
@@ -449,23 +788,13 @@ kz_cmd_match(int argc, char **argv)
         logs = stdin_only;
         nlogs = 1;
     }
+    if (r.o.follow)
+        catch_stop_signals();
     t0 = now_s();
-    r.ix = kz_match_index_new();
-    for (size_t i = 0; i < r.o.nindicators; i++) {
-        struct kz_buf b;
-        kz_err err;
-        kz_buf_init(&b, (size_t)4 << 30);
-        err = read_all(r.o.indicators[i], &b);
-        if (err == KZ_OK)
-            err = kz_match_index_load(r.ix, b.p ? b.p : "", b.n, kz_time_now_us(), &ls);
-        kz_buf_release(&b);
-        if (err != KZ_OK) {
-            fprintf(stderr, "kizuna match: cannot load indicators from '%s': %s\n",
-                    r.o.indicators[i], kz_err_str(err));
-            goto done;
-        }
-    }
-    kz_match_index_finish(r.ix);
+    if (r.o.url && hub_start(&r) != 0)
+        goto done;
+    if (build_index(&r, &r.ix, &ls) != KZ_OK)
+        goto done;
     t1 = now_s();
     if (!r.o.quiet)
         fprintf(stderr,
@@ -477,28 +806,61 @@ kz_cmd_match(int argc, char **argv)
                 kz_match_index_indicators(r.ix)
                     ? (double)kz_match_index_memory(r.ix) / (double)kz_match_index_indicators(r.ix)
                     : 0.0);
-    if (!r.o.no_sightings)
-        r.sightings = kz_match_sightings_new(
-            r.ix, &(struct kz_match_sightings_opts){.window_us = (int64_t)r.o.window * 1000000,
-                                                    .identity = r.o.identity});
-    for (int i = 0; i < nlogs; i++) {
-        kz_err err = scan_file(&r, logs[i]);
-        if (err != KZ_OK) {
-            fprintf(stderr, "kizuna match: cannot read '%s': %s\n", logs[i], kz_err_str(err));
-            goto done;
-        }
-    }
-    t2 = now_s();
-    if (r.sightings) {
-        out = r.o.out ? fopen(r.o.out, "w") : stdout;
-        if (!out) {
+    if (r.use_hub && !r.o.quiet)
+        fprintf(stderr, "kizuna match: %llu objects pulled from %zu collections\n",
+                (unsigned long long)r.pulled, r.hub.ncolls);
+    /* With --post the sightings go to the hub, and to a file only when --out names one. */
+    if (!r.o.no_sightings && (r.o.out || !r.o.post)) {
+        r.out = r.o.out ? fopen(r.o.out, "w") : stdout;
+        if (!r.out) {
             fprintf(stderr, "kizuna match: cannot write '%s': %s\n", r.o.out, strerror(errno));
             goto done;
         }
-        if (kz_match_sightings_write(r.sightings, out, r.o.bundle) != KZ_OK) {
-            fprintf(stderr, "kizuna match: cannot write sightings\n");
+    }
+    if (r.o.follow) {
+        kz_err err = run_follow(&r, logs, nlogs);
+        if (err != KZ_OK) {
+            fprintf(stderr, "kizuna match: following the logs failed: %s\n", kz_err_str(err));
             goto done;
         }
+    } else {
+        if (!r.o.no_sightings)
+            r.sightings = kz_match_sightings_new(
+                r.ix, &(struct kz_match_sightings_opts){.window_us = (int64_t)r.o.window * 1000000,
+                                                        .identity = r.o.identity});
+        for (int i = 0; i < nlogs; i++) {
+            kz_err err = scan_file(&r, logs[i]);
+            if (err != KZ_OK) {
+                fprintf(stderr, "kizuna match: cannot read '%s': %s\n", logs[i], kz_err_str(err));
+                goto done;
+            }
+        }
+    }
+    t2 = now_s();
+    if (r.sightings && r.out && kz_match_sightings_write(r.sightings, r.out, r.o.bundle) != KZ_OK) {
+        fprintf(stderr, "kizuna match: cannot write sightings\n");
+        goto done;
+    }
+    if (r.sightings && r.o.post && kz_match_sightings_count(r.sightings) > 0) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        kz_err err = m ? kz_match_sightings_write(r.sightings, m, false) : KZ_ERR_NOMEM;
+        if (m && fclose(m) != 0)
+            err = KZ_ERR_IO;
+        if (err == KZ_OK)
+            err = spool_text(&r, text, len);
+        free(text);
+        if (err != KZ_OK)
+            goto done;
+    }
+    if (r.o.post) {
+        if (r.hub.connected || kz_sensor_hub_reconnect(&r.hub) == KZ_OK)
+            drain_spool(&r);
+        r.spooled = kz_sensor_spool_pending(r.o.spool);
+        if (r.spooled > 0 && !r.o.quiet)
+            fprintf(stderr, "kizuna match: warning: %llu sightings wait in the spool '%s' for "
+                            "the hub\n", (unsigned long long)r.spooled, r.o.spool);
     }
     if (r.o.summary && write_summary(&r, r.o.summary, t1 - t0, t2 - t1) != 0)
         goto done;
@@ -515,11 +877,16 @@ kz_cmd_match(int argc, char **argv)
     }
     rc = 0;
 done:
-    if (out && out != stdout && fclose(out) != 0)
+    if (r.out && r.out != stdout && fclose(r.out) != 0)
         rc = 1;
-    else if (out == stdout && fflush(stdout) != 0)
+    else if (r.out == stdout && fflush(stdout) != 0)
         rc = 1;
     kz_match_sightings_free(r.sightings);
     kz_match_index_free(r.ix);
+    kz_sensor_live_release(r.held);
+    if (r.use_hub) {
+        kz_sensor_hub_close(&r.hub);
+        curl_global_cleanup();
+    }
     return rc;
 }

@@ -167,4 +167,18 @@ size_t kz_match_sightings_count(const struct kz_match_sightings *sg);
  */
 kz_err kz_match_sightings_write(const struct kz_match_sightings *sg, FILE *out, bool bundle);
 
+/*
+ * Like kz_match_sightings_write, but only the sightings with hits not written by an earlier
+ * call (a follow run hands out what is new every so often); *written gets how many.
+ */
+kz_err kz_match_sightings_write_new(struct kz_match_sightings *sg, FILE *out, bool bundle,
+                                    size_t *written);
+
+/*
+ * Copies from's aggregates into to, whose index is another generation: map[i] is the new
+ * number of old indicator i (UINT32_MAX when it is gone). What was written stays written.
+ */
+void kz_match_sightings_carry(struct kz_match_sightings *to, const struct kz_match_sightings *from,
+                              const uint32_t *map, size_t nmap);
+
 #endif

@@ -3,7 +3,9 @@
  * observed-data and the observed object (the matched value only: the rest of the log line,
  * and with it the member's own side of the traffic, stays at the member). Ids are
  * name-based, so the same window of the same indicator seen by the same identity always
- * gets the same sighting id and a re-sent sighting replaces rather than duplicates.
+ * gets the same sighting id and a re-sent sighting replaces rather than duplicates. created
+ * and modified follow the observation (first and last hit), not the clock, so the same hits
+ * written twice are the same version of the object, which the hub stores once.
  */
 #include "match/match_int.h"
 
@@ -19,6 +21,7 @@ struct agg {
     int64_t window; /* start of the window, or INT64_MIN for unknown times */
     int64_t first, last;
     uint64_t count;
+    uint64_t emitted; /* count when last written by kz_match_sightings_write_new */
     uint8_t kind;
     char *field;    /* owned: the reader's field names die with its scanner */
     char *observed; /* owned */
@@ -171,6 +174,27 @@ kz_match_sightings_merge(struct kz_match_sightings *to, const struct kz_match_si
     }
 }
 
+void
+kz_match_sightings_carry(struct kz_match_sightings *to, const struct kz_match_sightings *from,
+                         const uint32_t *map, size_t nmap)
+{
+    for (size_t i = 0; i < from->cap; i++) {
+        const struct agg *f = &from->v[i];
+        bool fresh;
+        struct agg *a;
+
+        if (f->ind == UINT32_MAX || f->ind >= nmap || map[f->ind] == UINT32_MAX)
+            continue;
+        a = get(to, map[f->ind], f->window, &fresh);
+        if (!fresh)
+            continue;
+        *a = *f;
+        a->ind = map[f->ind];
+        a->field = f->field ? kz_xstrdup(f->field) : NULL;
+        a->observed = kz_xstrdup(f->observed);
+    }
+}
+
 static int
 agg_cmp(const void *x, const void *y)
 {
@@ -257,19 +281,19 @@ emit_obj(FILE *out, json_t *o, json_t *bundle_objs)
     return KZ_OK;
 }
 
-kz_err
-kz_match_sightings_write(const struct kz_match_sightings *sg, FILE *out, bool bundle)
+static kz_err
+write_some(struct kz_match_sightings *sg, FILE *out, bool bundle, bool only_new, size_t *written)
 {
-    const struct agg **list = kz_xmalloc((sg->n + 1) * sizeof(*list));
+    struct agg **list = kz_xmalloc((sg->n + 1) * sizeof(*list));
     size_t n = 0;
-    char now[KZ_TIME_TEXT_MAX], first[KZ_TIME_TEXT_MAX], last[KZ_TIME_TEXT_MAX];
+    char first[KZ_TIME_TEXT_MAX], last[KZ_TIME_TEXT_MAX];
+    char created[KZ_TIME_TEXT_MAX], modified[KZ_TIME_TEXT_MAX];
     int64_t now_us = kz_time_now_us();
     json_t *objs = bundle ? json_array() : NULL;
     kz_err err = KZ_OK;
 
-    kz_time_format_ms(now_us, now);
     for (size_t i = 0; i < sg->cap; i++)
-        if (sg->v[i].ind != UINT32_MAX)
+        if (sg->v[i].ind != UINT32_MAX && (!only_new || sg->v[i].count != sg->v[i].emitted))
             list[n++] = &sg->v[i];
     qsort(list, n, sizeof(*list), agg_cmp);
     for (size_t i = 0; i < n && err == KZ_OK; i++) {
@@ -280,6 +304,8 @@ kz_match_sightings_write(const struct kz_match_sightings *sg, FILE *out, bool bu
         kz_match_index_id(sg->ix, a->ind, ind_id, sizeof(ind_id));
         kz_time_format_us(a->first == INT64_MIN ? now_us : a->first, first);
         kz_time_format_us(a->last == INT64_MIN ? now_us : a->last, last);
+        kz_time_format_ms(a->first == INT64_MIN ? now_us : a->first, created);
+        kz_time_format_ms(a->last == INT64_MIN ? now_us : a->last, modified);
         sco = observed_object(a, sco_id, sizeof(sco_id));
         snprintf(seed, sizeof(seed), "kizuna-sighting:%s:%lld:%s", ind_id, (long long)a->window,
                  sg->identity ? sg->identity : "");
@@ -289,12 +315,12 @@ kz_match_sightings_write(const struct kz_match_sightings *sg, FILE *out, bool bu
         stix_id(od_id, sizeof(od_id), "observed-data", seed);
 
         od = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:[s]}", "type", "observed-data",
-                       "spec_version", "2.1", "id", od_id, "created", now, "modified", now,
+                       "spec_version", "2.1", "id", od_id, "created", created, "modified", modified,
                        "first_observed", first, "last_observed", last, "number_observed",
                        (json_int_t)(a->count > INT32_MAX ? INT32_MAX : a->count), "object_refs",
                        sco_id);
         s = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:[s]}", "type", "sighting",
-                      "spec_version", "2.1", "id", s_id, "created", now, "modified", now,
+                      "spec_version", "2.1", "id", s_id, "created", created, "modified", modified,
                       "first_seen", first, "last_seen", last, "count",
                       (json_int_t)(a->count > INT32_MAX ? INT32_MAX : a->count), "sighting_of_ref",
                       ind_id, "observed_data_refs", od_id);
@@ -325,6 +351,25 @@ kz_match_sightings_write(const struct kz_match_sightings *sg, FILE *out, bool bu
         json_decref(b);
     }
     json_decref(objs);
+    if (err == KZ_OK && only_new)
+        for (size_t i = 0; i < n; i++)
+            list[i]->emitted = list[i]->count;
+    if (written)
+        *written = n;
     free(list);
     return err;
+}
+
+kz_err
+kz_match_sightings_write(const struct kz_match_sightings *sg, FILE *out, bool bundle)
+{
+    /* Writes all and marks nothing: the cast only lets both share one writer. */
+    return write_some((struct kz_match_sightings *)(uintptr_t)sg, out, bundle, false, NULL);
+}
+
+kz_err
+kz_match_sightings_write_new(struct kz_match_sightings *sg, FILE *out, bool bundle,
+                             size_t *written)
+{
+    return write_some(sg, out, bundle, true, written);
 }

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/json.h"
 #include "base/limits.h"
@@ -17,6 +18,28 @@ static size_t
 collect_body(char *p, size_t size, size_t n, void *data)
 {
     return kz_buf_append(data, p, size * n) == KZ_OK ? size * n : 0;
+}
+
+/* Keeps X-TAXII-Date-Added-Last: the added_after cursor of a client that pulls. */
+static size_t
+collect_header(char *p, size_t size, size_t n, void *data)
+{
+    struct kz_taxii_client *c = data;
+    static const char name[] = "x-taxii-date-added-last:";
+    size_t len = size * n, nl = sizeof(name) - 1;
+
+    if (len > nl && strncasecmp(p, name, nl) == 0) {
+        const char *v = p + nl, *e = p + len;
+        while (v < e && (*v == ' ' || *v == '\t'))
+            v++;
+        while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' '))
+            e--;
+        if ((size_t)(e - v) < sizeof(c->date_added_last)) {
+            memcpy(c->date_added_last, v, (size_t)(e - v));
+            c->date_added_last[e - v] = '\0';
+        }
+    }
+    return len;
 }
 
 static kz_err
@@ -36,6 +59,9 @@ request(struct kz_taxii_client *c, const char *method, const char *url, const ch
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, c);
+    c->date_added_last[0] = '\0';
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, c->timeout_seconds);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -15,6 +15,7 @@ struct kz_taxii_client {
     char ca_file[1024];  /* PEM bundle of trusted CAs; "" for the system's */
     long timeout_seconds;
     char error[512];     /* the last failure, for messages */
+    char date_added_last[64]; /* X-TAXII-Date-Added-Last of the last response, or "" */
 };
 
 /*

@@ -28,7 +28,8 @@ check_eq() {
 start_hub() {
     "$KIZUNA" serve --db "$DB" --listen 127.0.0.1:0 "$@" >"$TMP/serve.out" 2>>"$TMP/serve.log" &
     HUB_PID=$!
-    for _ in $(seq 1 100); do
+    # Up to 30 s: recovery after kill -9 under ASan on a busy machine is slow.
+    for _ in $(seq 1 300); do
         HUB=$(sed -n 's|^serving on \(http[s]*://[^ ]*\)/$|\1|p' "$TMP/serve.out")
         [ -n "$HUB" ] && break
         sleep 0.1
