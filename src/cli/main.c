@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"pattern", kz_cmd_pattern, "check STIX patterns"},
     {"match", kz_cmd_match, "find indicators in logs and report sightings"},
     {"webhook", kz_cmd_webhook, "add, list and remove webhook subscriptions; delivery logs"},
+    {"alerts", kz_cmd_alerts, "list, show, acknowledge and dismiss correlated alerts"},
 };
 
 static void
