@@ -35,5 +35,8 @@ KZ_API_HANDLER(kz_api_webhook_get);
 KZ_API_HANDLER(kz_api_webhook_delete);
 KZ_API_HANDLER(kz_api_webhook_deliveries);
 KZ_API_HANDLER(kz_api_webhook_delivery_retry);
+KZ_API_HANDLER(kz_api_alerts_list);
+KZ_API_HANDLER(kz_api_alert_get);
+KZ_API_HANDLER(kz_api_alert_post);
 
 #endif

@@ -22,6 +22,8 @@ const struct kz_config_setting kz_config_settings[] = {
     STR(tls_cert, "", "PEM certificate; with tls_key, serve HTTPS"),
     STR(tls_key, "", "PEM private key"),
     STR(default_tlp, "amber", "TLP given to objects that carry no TLP marking"),
+    STR(rules, "", "correlation rules file (docs/gsoc.md); none: the built-in rules"),
+    STR(correlate, "on", "'off' stores sightings without correlating them into alerts"),
     U64(threads, 4, 1, 256, "worker threads"),
     U64(max_body_bytes, 10485760, 1024, 1073741824, "largest request body; 413 above"),
     U64(max_envelope_objects, 10000, 1, 1000000, "objects in one TAXII envelope"),

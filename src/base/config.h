@@ -17,6 +17,8 @@ struct kz_config {
     char tls_cert[1024];    /* PEM file; TLS is on when both are set */
     char tls_key[1024];
     char default_tlp[16];   /* TLP of unmarked objects */
+    char rules[1024];       /* correlation rules file; "" for the built-in rules */
+    char correlate[8];      /* "on" or "off" */
     uint64_t threads;
     uint64_t max_body_bytes;
     uint64_t max_envelope_objects;

@@ -17,6 +17,7 @@ int kz_cmd_pattern(int argc, char **argv);
 int kz_cmd_match(int argc, char **argv);
 int kz_cmd_incidents(int argc, char **argv);
 int kz_cmd_webhook(int argc, char **argv);
+int kz_cmd_alerts(int argc, char **argv);
 
 /* The database URL: the --db value if given, else $KIZUNA_DB, else sqlite:./var/kizuna.db. */
 const char *kz_cli_db_url(const char *flag_value);

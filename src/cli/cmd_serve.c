@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "cli/cli.h"
+#include "correlate/correlate.h"
 #include "http/http.h"
 #include "incident/incident.h"
 #include "notify/notify.h"
@@ -79,6 +80,7 @@ int
 kz_cmd_serve(int argc, char **argv)
 {
     struct kz_hub hub;
+    struct kz_rules rules;
     struct kz_http_server *srv = NULL;
     struct kz_notify_worker *notifier = NULL;
     struct kz_notify_settings ns;
@@ -101,11 +103,27 @@ kz_cmd_serve(int argc, char **argv)
                 hub.config.default_tlp);
         return 2;
     }
+    kz_rules_defaults(&rules);
+    if (strcmp(hub.config.correlate, "on") == 0) {
+        if (hub.config.rules[0] &&
+            kz_rules_load(&rules, hub.config.rules, why, sizeof(why)) != KZ_OK) {
+            fprintf(stderr, "kizuna serve: rules: %s\n", why);
+            return 1;
+        }
+        hub.rules = &rules;
+        hub.write_hooks[hub.n_write_hooks++] = kz_correlate_hook;
+    } else if (strcmp(hub.config.correlate, "off") != 0) {
+        fprintf(stderr, "kizuna serve: correlate must be 'on' or 'off', not '%s'\n",
+                hub.config.correlate);
+        return 2;
+    }
     hub.json_limits.max_depth = hub.config.max_json_depth;
     hub.json_limits.max_string_bytes = hub.config.max_string_bytes;
     hub.store = kz_cli_open_store(hub.config.db);
-    if (!hub.store)
+    if (!hub.store) {
+        kz_rules_release(&rules);
         return 1;
+    }
     hub.write_hooks[hub.n_write_hooks++] = kz_incident_write_hook;
     /* Hubs initialised before incidents existed get the extension-definition here. */
     if (kz_incident_ensure_extension(hub.store) != KZ_OK)
@@ -150,6 +168,7 @@ kz_cmd_serve(int argc, char **argv)
         fprintf(stderr, "kizuna serve: %s\n", why);
         kz_notify_worker_stop(notifier);
         kz_store_close(hub.store);
+        kz_rules_release(&rules);
         return 1;
     }
     printf("serving on %s://%.*s:%u/\n", hub.config.tls_cert[0] ? "https" : "http",
@@ -162,6 +181,7 @@ kz_cmd_serve(int argc, char **argv)
     kz_http_server_stop(srv);
     kz_notify_worker_stop(notifier);
     kz_store_close(hub.store);
+    kz_rules_release(&rules);
     kz_log(KZ_LOG_INFO, "stopped");
     return 0;
 }

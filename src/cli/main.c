@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"match", kz_cmd_match, "find indicators in logs and report sightings"},
     {"incidents", kz_cmd_incidents, "list, show and triage incidents (as the centre)"},
     {"webhook", kz_cmd_webhook, "add, list and remove webhook subscriptions; delivery logs"},
+    {"alerts", kz_cmd_alerts, "list, show, acknowledge and dismiss correlated alerts"},
 };
 
 static void

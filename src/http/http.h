@@ -25,6 +25,7 @@
 #define KZ_HTTP_MAX_HEADERS 6
 
 struct kz_hub;
+struct kz_rules;
 
 /* What one accepted TAXII write stored; results[i] is the outcome of objs[i]. */
 struct kz_write_event {
@@ -33,6 +34,7 @@ struct kz_write_event {
     const struct kz_object_in *objs;
     const struct kz_put_result *results;
     size_t n;
+    const json_t *const *parsed; /* parsed[i] is objs[i] as JSON (borrowed), or NULL */
 };
 
 /*
@@ -53,6 +55,7 @@ struct kz_hub {
     struct kz_json_limits json_limits;
     kz_hub_write_hook write_hooks[KZ_HUB_MAX_WRITE_HOOKS];
     size_t n_write_hooks;
+    const struct kz_rules *rules; /* correlation rules; NULL when correlation is off */
 };
 
 struct kz_http_param {

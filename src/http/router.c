@@ -49,6 +49,9 @@ static const struct kz_http_route routes[] = {
     {"DELETE", "/api/v1/webhooks/{}", kz_api_webhook_delete, false},
     {"GET", "/api/v1/webhooks/{}/deliveries", kz_api_webhook_deliveries, false},
     {"POST", "/api/v1/webhooks/{}/deliveries/{}/retry", kz_api_webhook_delivery_retry, false},
+    {"GET", "/api/v1/alerts", kz_api_alerts_list, false},
+    {"GET", "/api/v1/alerts/{}", kz_api_alert_get, false},
+    {"POST", "/api/v1/alerts/{}", kz_api_alert_post, false},
 };
 
 /* Matches path against pattern; "{}" takes one non-empty segment without '/'. */

@@ -11,7 +11,7 @@
 
 #include "store/store_int.h"
 
-#define KZ_SQLITE_STMT_CACHE 32
+#define KZ_SQLITE_STMT_CACHE 64
 #define KZ_SQLITE_BUSY_MS    10000
 
 struct kz_sqlite_cached {
@@ -162,5 +162,27 @@ kz_err kz_store__sqlite_delivery_requeue(struct kz_store *s, const char *subscri
                                          const char *id, int64_t now_us);
 kz_err kz_store__sqlite_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit,
                                          size_t *deleted);
+/* sqlite_alerts.c */
+kz_err kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
+                                    kz_corr_member_fn fn, void *ctx);
+kz_err kz_store__sqlite_tx_corr_members(struct kz_store_tx *tx, const char *indicator,
+                                        int64_t window_us, int64_t bucket_us,
+                                        kz_corr_member_fn fn, void *ctx);
+kz_err kz_store__sqlite_tx_alert_open(struct kz_store_tx *tx, const struct kz_alert *a,
+                                      bool *created);
+kz_err kz_store__sqlite_tx_alert_get(struct kz_store_tx *tx, const char *id,
+                                     struct kz_alert *out);
+kz_err kz_store__sqlite_tx_alert_change(struct kz_store_tx *tx, const struct kz_alert_event *ev);
+kz_err kz_store__sqlite_tx_alert_history_add(struct kz_store_tx *tx,
+                                             const struct kz_alert_event *ev);
+kz_err kz_store__sqlite_alert_get(struct kz_store *s, const char *id, struct kz_alert *out);
+kz_err kz_store__sqlite_alert_list(struct kz_store *s, const struct kz_alert_query *q,
+                                   void (*fn)(void *ctx, const struct kz_alert *a), void *ctx,
+                                   bool *more);
+kz_err kz_store__sqlite_alert_members(struct kz_store *s, const struct kz_alert *a,
+                                      kz_corr_member_fn fn, void *ctx);
+kz_err kz_store__sqlite_alert_history(struct kz_store *s, const char *id,
+                                      void (*fn)(void *ctx, const struct kz_alert_event *ev),
+                                      void *ctx);
 
 #endif

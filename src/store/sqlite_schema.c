@@ -90,7 +90,6 @@ static const char *const migrations[] = {
     "  message TEXT NOT NULL,"
     "  PRIMARY KEY (status_id, seq)"
     ") WITHOUT ROWID;",
-
     /* 2: newer_tlp, the lowest TLP among the newer versions of the same id in the same
      * collection (99 when there is none). A row is the latest version that a reader
      * allowed up to TLP m sees exactly when tlp <= m < newer_tlp: a column test instead
@@ -134,7 +133,49 @@ static const char *const migrations[] = {
     "CREATE INDEX deliveries_due ON webhook_deliveries(next_us) WHERE state = 0;"
     "CREATE INDEX deliveries_by_webhook ON webhook_deliveries(webhook_id, seq);"
     "CREATE INDEX deliveries_by_subject ON webhook_deliveries(subject, seq);",
-    /* 4: incidents: the index of incident objects and the refs of their timelines. */
+    /* 4: correlation: the members of each indicator's windows, alerts and their history. */
+    "CREATE TABLE corr_members ("
+    "  indicator TEXT NOT NULL,"
+    "  win_us INTEGER NOT NULL,"
+    "  bucket_us INTEGER NOT NULL,"
+    "  org TEXT NOT NULL,"
+    "  collection_id TEXT NOT NULL,"
+    "  tlp INTEGER NOT NULL,"
+    "  sector TEXT NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  first_us INTEGER NOT NULL,"
+    "  last_us INTEGER NOT NULL,"
+    "  updated_us INTEGER NOT NULL,"
+    "  PRIMARY KEY (indicator, win_us, bucket_us, org, collection_id, tlp)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE alerts ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  rule TEXT NOT NULL,"
+    "  severity TEXT NOT NULL,"
+    "  indicator TEXT NOT NULL,"
+    "  win_us INTEGER NOT NULL,"
+    "  bucket_us INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  assignee TEXT NOT NULL DEFAULT '',"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  changed_by TEXT NOT NULL DEFAULT '',"
+    "  changed_us INTEGER NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  time_to_alert_us INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX alerts_by_created ON alerts(created_us, id);"
+    "CREATE TABLE alert_history ("
+    "  alert_id TEXT NOT NULL REFERENCES alerts(id),"
+    "  seq INTEGER NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  by TEXT NOT NULL,"
+    "  assignee TEXT NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  at_us INTEGER NOT NULL,"
+    "  PRIMARY KEY (alert_id, seq)"
+    ") WITHOUT ROWID;",
+    /* 5: incidents: the index of incident objects and the refs of their timelines. */
     "CREATE TABLE incidents ("
     "  id TEXT PRIMARY KEY NOT NULL,"
     "  collection_id TEXT NOT NULL,"

@@ -395,3 +395,68 @@ kz_store_delivery_requeue(struct kz_store *s, const char *subscription_id, const
 {
     return s->ops->delivery_requeue(s, subscription_id, id, now_us);
 }
+
+kz_err
+kz_store_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
+                     kz_corr_member_fn fn, void *ctx)
+{
+    return tx->store->ops->tx_corr_add(tx, sg, fn, ctx);
+}
+
+kz_err
+kz_store_tx_corr_members(struct kz_store_tx *tx, const char *indicator, int64_t window_us,
+                         int64_t bucket_us, kz_corr_member_fn fn, void *ctx)
+{
+    return tx->store->ops->tx_corr_members(tx, indicator, window_us, bucket_us, fn, ctx);
+}
+
+kz_err
+kz_store_tx_alert_open(struct kz_store_tx *tx, const struct kz_alert *a, bool *created)
+{
+    return tx->store->ops->tx_alert_open(tx, a, created);
+}
+
+kz_err
+kz_store_tx_alert_get(struct kz_store_tx *tx, const char *id, struct kz_alert *out)
+{
+    return tx->store->ops->tx_alert_get(tx, id, out);
+}
+
+kz_err
+kz_store_tx_alert_change(struct kz_store_tx *tx, const struct kz_alert_event *ev)
+{
+    return tx->store->ops->tx_alert_change(tx, ev);
+}
+
+kz_err
+kz_store_tx_alert_history_add(struct kz_store_tx *tx, const struct kz_alert_event *ev)
+{
+    return tx->store->ops->tx_alert_history_add(tx, ev);
+}
+
+kz_err
+kz_store_alert_get(struct kz_store *s, const char *id, struct kz_alert *out)
+{
+    return s->ops->alert_get(s, id, out);
+}
+
+kz_err
+kz_store_alert_list(struct kz_store *s, const struct kz_alert_query *q,
+                    void (*fn)(void *ctx, const struct kz_alert *a), void *ctx, bool *more)
+{
+    return s->ops->alert_list(s, q, fn, ctx, more);
+}
+
+kz_err
+kz_store_alert_members(struct kz_store *s, const struct kz_alert *a, kz_corr_member_fn fn,
+                       void *ctx)
+{
+    return s->ops->alert_members(s, a, fn, ctx);
+}
+
+kz_err
+kz_store_alert_history(struct kz_store *s, const char *id,
+                       void (*fn)(void *ctx, const struct kz_alert_event *ev), void *ctx)
+{
+    return s->ops->alert_history(s, id, fn, ctx);
+}

@@ -426,5 +426,97 @@ kz_err kz_store_delivery_requeue(struct kz_store *s, const char *subscription_id
  * ones); *deleted (may be NULL) receives the count. */
 kz_err kz_store_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit,
                                  size_t *deleted);
+/* ---- correlation state and alerts ----
+ *
+ * Correlation keeps, per indicator and time window, one row per organisation, collection
+ * and TLP that sighted it (a "member" of the window). An alert names a rule and a window;
+ * its organisations, sectors, count and first/last seen are those of the window's members.
+ */
+#define KZ_ALERT_STATUS_MAX 16
+#define KZ_ALERT_RULE_MAX 32
+#define KZ_ALERT_BY_MAX (KZ_KEY_ID_MAX + KZ_SLUG_MAX + 2)
+
+/* One sighting for correlation; all pointers borrowed for the call. */
+struct kz_corr_sighting {
+    const char *indicator;
+    int64_t window_us, bucket_us;
+    const char *org, *sector, *collection_id; /* sector "" when none */
+    enum kz_tlp tlp;
+    uint64_t count;
+    int64_t first_us, last_us; /* event time */
+    int64_t now_us;            /* arrival */
+};
+
+struct kz_corr_member {
+    char org[KZ_SLUG_MAX];
+    char sector[KZ_SLUG_MAX];
+    char collection_id[KZ_UUID_TEXT_LEN + 1];
+    enum kz_tlp tlp;
+    uint64_t count;
+    int64_t first_us, last_us, updated_us;
+};
+typedef void (*kz_corr_member_fn)(void *ctx, const struct kz_corr_member *m);
+
+struct kz_alert {
+    char id[KZ_STIX_ID_MAX];
+    char rule[KZ_ALERT_RULE_MAX];
+    char severity[16];
+    char indicator[KZ_STIX_ID_MAX];
+    int64_t window_us, bucket_us;
+    char status[KZ_ALERT_STATUS_MAX]; /* open, acknowledged, assigned, dismissed, resolved */
+    char assignee[KZ_NAME_MAX];
+    char reason[KZ_REASON_MAX];
+    char changed_by[KZ_ALERT_BY_MAX]; /* "org/key" of the last status change */
+    int64_t changed_us;
+    int64_t created_us;
+    int64_t time_to_alert_us; /* created_us - first sighting's time, at creation */
+    /* From the window's members (reads only). */
+    uint64_t count;
+    int64_t first_seen_us, last_seen_us, updated_us;
+};
+
+/* One entry of an alert's history: its creation and each status change. */
+struct kz_alert_event {
+    char alert_id[KZ_STIX_ID_MAX];
+    char action[KZ_ALERT_STATUS_MAX]; /* created, acknowledge, assign, dismiss, reopen, resolve */
+    char status[KZ_ALERT_STATUS_MAX]; /* the status after it */
+    char by[KZ_ALERT_BY_MAX];
+    char assignee[KZ_NAME_MAX];
+    char reason[KZ_REASON_MAX];
+    int64_t at_us;
+};
+
+struct kz_alert_query {
+    const char *status, *rule, *sector; /* NULL: any */
+    const char *member_org;             /* only alerts this organisation sighted; NULL: all */
+    int64_t since_us;                   /* updated at or after; -1: any */
+    int64_t after_created_us;           /* cursor: strictly after (created_us, id) in the */
+    const char *after_id;               /* order newest first; after_id NULL: from the top */
+    size_t limit;
+};
+
+/* Adds a sighting to its window (counts summed, first/last widened), then calls fn for
+ * every member of the window. */
+kz_err kz_store_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
+                            kz_corr_member_fn fn, void *ctx);
+/* The members of a window, inside a transaction. */
+kz_err kz_store_tx_corr_members(struct kz_store_tx *tx, const char *indicator, int64_t window_us,
+                                int64_t bucket_us, kz_corr_member_fn fn, void *ctx);
+/* Creates the alert unless its id exists; *created tells which. */
+kz_err kz_store_tx_alert_open(struct kz_store_tx *tx, const struct kz_alert *a, bool *created);
+kz_err kz_store_tx_alert_get(struct kz_store_tx *tx, const char *id, struct kz_alert *out);
+/* Sets status, assignee, reason, changed_by/us from ev and appends ev to the history. */
+kz_err kz_store_tx_alert_change(struct kz_store_tx *tx, const struct kz_alert_event *ev);
+kz_err kz_store_tx_alert_history_add(struct kz_store_tx *tx, const struct kz_alert_event *ev);
+
+kz_err kz_store_alert_get(struct kz_store *s, const char *id, struct kz_alert *out);
+/* Alerts newest first; *more tells whether more match past the page. */
+kz_err kz_store_alert_list(struct kz_store *s, const struct kz_alert_query *q,
+                           void (*fn)(void *ctx, const struct kz_alert *a), void *ctx,
+                           bool *more);
+kz_err kz_store_alert_members(struct kz_store *s, const struct kz_alert *a, kz_corr_member_fn fn,
+                              void *ctx);
+kz_err kz_store_alert_history(struct kz_store *s, const char *id,
+                              void (*fn)(void *ctx, const struct kz_alert_event *ev), void *ctx);
 
 #endif

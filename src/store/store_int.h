@@ -84,6 +84,21 @@ struct kz_store_ops {
                                int64_t now_us);
     kz_err (*deliveries_prune)(struct kz_store *s, int64_t before_us, size_t limit,
                                size_t *deleted);
+    kz_err (*tx_corr_add)(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
+                          kz_corr_member_fn fn, void *ctx);
+    kz_err (*tx_corr_members)(struct kz_store_tx *tx, const char *indicator, int64_t window_us,
+                              int64_t bucket_us, kz_corr_member_fn fn, void *ctx);
+    kz_err (*tx_alert_open)(struct kz_store_tx *tx, const struct kz_alert *a, bool *created);
+    kz_err (*tx_alert_get)(struct kz_store_tx *tx, const char *id, struct kz_alert *out);
+    kz_err (*tx_alert_change)(struct kz_store_tx *tx, const struct kz_alert_event *ev);
+    kz_err (*tx_alert_history_add)(struct kz_store_tx *tx, const struct kz_alert_event *ev);
+    kz_err (*alert_get)(struct kz_store *s, const char *id, struct kz_alert *out);
+    kz_err (*alert_list)(struct kz_store *s, const struct kz_alert_query *q,
+                         void (*fn)(void *ctx, const struct kz_alert *a), void *ctx, bool *more);
+    kz_err (*alert_members)(struct kz_store *s, const struct kz_alert *a, kz_corr_member_fn fn,
+                            void *ctx);
+    kz_err (*alert_history)(struct kz_store *s, const char *id,
+                            void (*fn)(void *ctx, const struct kz_alert_event *ev), void *ctx);
 };
 
 /* The common head of every backend's store struct. */

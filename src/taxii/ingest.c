@@ -56,12 +56,43 @@ set_entry(struct kz_status_entry *e, const char *id, const char *version, enum k
     snprintf(e->message, sizeof(e->message), "%s", message ? message : "");
 }
 
+/*
+ * A sighting is attributed to the organisation of the key that posted it: where_sighted_refs
+ * becomes that organisation's identity, and a claim of another is logged. Done before
+ * validation so that the stored object carries the true identity.
+ */
+static void
+attribute_sighting(json_t *o, const struct kz_caller *caller)
+{
+    const char *type = kz_json_str(o, "type"), *id = kz_json_str(o, "id");
+    const char *mine = caller->org.identity_id;
+    json_t *refs;
+    char *claimed;
+
+    if (!type || strcmp(type, "sighting") != 0 || !caller->authenticated || !mine[0])
+        return;
+    refs = json_object_get(o, "where_sighted_refs");
+    if (json_is_array(refs) && json_array_size(refs) == 1 &&
+        json_is_string(json_array_get(refs, 0)) &&
+        strcmp(json_string_value(json_array_get(refs, 0)), mine) == 0)
+        return;
+    if (refs) {
+        claimed = json_dumps(refs, JSON_COMPACT);
+        kz_log(KZ_LOG_WARN,
+               "sighting attributed to the posting organisation id=%.100s org=%s claimed=%.400s",
+               id ? id : "-", caller->org.slug, claimed ? claimed : "?");
+        free(claimed);
+    }
+    json_object_set_new(o, "where_sighted_refs", json_pack("[s]", mine));
+}
+
 /* One envelope's write: objects, the components that follow the write path, the status. */
 struct write_ctx {
     struct kz_hub *hub;
     struct check_ctx cc;
     size_t n_in;
     struct kz_put_result *results; /* results[i] for cc.in[i] */
+    const json_t **parsed;         /* parsed[i]: cc.in[i] as JSON, for the hooks */
     struct kz_status *st;
 };
 
@@ -69,7 +100,8 @@ static kz_err
 write_envelope(void *ctx, struct kz_store_tx *tx)
 {
     struct write_ctx *w = ctx;
-    struct kz_write_event ev = {w->cc.caller, w->cc.coll, w->cc.in, w->results, w->n_in};
+    struct kz_write_event ev = {w->cc.caller, w->cc.coll, w->cc.in, w->results, w->n_in,
+                                w->parsed};
     kz_err err = KZ_OK;
 
     if (w->n_in)
@@ -105,6 +137,7 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
     struct pending *pending = NULL;
     struct kz_object_in *in = NULL;
     struct kz_put_result *results = NULL;
+    const json_t **parsed = NULL;
     struct write_ctx w;
     json_t *env = NULL, *objects, *o;
     size_t n, n_in = 0, idx;
@@ -153,6 +186,7 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
     pending = kz_xcalloc(n ? n : 1, sizeof(*pending));
     in = kz_xcalloc(n ? n : 1, sizeof(*in));
     results = kz_xcalloc(n ? n : 1, sizeof(*results));
+    parsed = kz_xcalloc(n ? n : 1, sizeof(*parsed));
 
     json_array_foreach(objects, idx, o) {
         struct pending *p = &pending[n_in];
@@ -161,6 +195,7 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
             set_entry(&st.entries[idx], "", "", KZ_STATUS_FAILURE, "not a JSON object");
             continue;
         }
+        attribute_sighting(o, caller);
         if (kz_stix_validate(o, &opts, &p->info, why, sizeof(why)) != KZ_OK) {
             set_entry(&st.entries[idx], p->info.id, p->info.version, KZ_STATUS_FAILURE, why);
             memset(p, 0, sizeof(*p));
@@ -197,6 +232,7 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
         in[n_in].tlp = p->info.tlp;
         in[n_in].json = p->json;
         in[n_in].json_len = strlen(p->json);
+        parsed[n_in] = o;
         n_in++;
     }
 
@@ -207,6 +243,7 @@ kz_taxii_objects_post(struct kz_hub *hub, const struct kz_http_request *req,
     w.cc.in = in;
     w.n_in = n_in;
     w.results = results;
+    w.parsed = parsed;
     w.st = &st;
     err = kz_store_transaction(hub->store, write_envelope, &w);
     if (err != KZ_OK) {
@@ -225,6 +262,7 @@ done:
     free(pending);
     free(in);
     free(results);
+    free(parsed);
     free(st.entries);
     json_decref(env);
 }

@@ -118,6 +118,7 @@ kz_taxii_batch_write(struct kz_taxii_batch *b, struct kz_store_tx *tx)
         ev.objs = b->in;
         ev.results = res;
         ev.n = b->n_in;
+        ev.parsed = (const json_t *const *)b->objs;
         for (size_t i = 0; err == KZ_OK && i < b->hub->n_write_hooks; i++)
             err = b->hub->write_hooks[i](b->hub, tx, &ev);
     }

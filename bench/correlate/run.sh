@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# bench/correlate: sightings per second through TAXII with correlation on, against the
+# same sightings into the same hub with correlation off (setting correlate=off), in one run.
+#
+#   workload  gen.py (seeded): 100,000 indicators (posted to 'community' first), 1,000
+#             organisations over 12 sectors with one sensor key each, 200,000 sightings
+#             in envelopes of 100, each posted by its organisation's key into org-<slug>
+#   on        kizuna serve (default rules): every sighting feeds correlation
+#   off       kizuna serve --correlate off: plain ingest of the same sightings
+#
+# Both start from a copy of the same database (organisations, keys, indicators). Runs
+# alternate on/off --runs times (default 3); medians and the cost of correlation
+# (1 - on/off) are printed; goal: < 20 %. Every process started here is stopped by PID.
+#
+#   bench/correlate/run.sh [--sightings N] [--indicators N] [--orgs N] [--runs R]
+set -euo pipefail
+
+SIGHTINGS=200000
+INDICATORS=100000
+ORGS=1000
+RUNS=3
+while [ $# -gt 0 ]; do
+    case $1 in
+    --sightings) SIGHTINGS=$2; shift 2 ;;
+    --indicators) INDICATORS=$2; shift 2 ;;
+    --orgs) ORGS=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
+    esac
+done
+for v in "$SIGHTINGS" "$INDICATORS" "$ORGS" "$RUNS"; do
+    case $v in '' | *[!0-9]*) echo "run.sh: numbers only" >&2; exit 2 ;; esac
+done
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+KIZUNA=${KIZUNA:-$ROOT/build/kizuna}
+export KIZUNA_LOG_LEVEL=${KIZUNA_LOG_LEVEL:-1}
+for tool in "$KIZUNA" curl jq python3; do
+    command -v "$tool" >/dev/null || { echo "run.sh: '$tool' is missing (make deps)" >&2; exit 1; }
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/kizuna-bench-correlate.XXXXXX")
+HUB_PID=""
+stop_pid() {
+    local pid=$1
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    local st=$?
+    stop_pid "$HUB_PID"
+    rm -rf "$TMP"
+    exit $st
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+say() { printf '%s\n' "$*" >&2; }
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
+}
+
+start_hub() { # DIR [serve flags...]
+    local dir=$1 url=""
+    shift
+    : >"$dir/serve.out" # exists before the background shell opens it
+    "$KIZUNA" serve --db "sqlite:$dir/kizuna.db" --listen 127.0.0.1:0 "$@" >"$dir/serve.out" 2>>"$dir/serve.log" &
+    HUB_PID=$!
+    for _ in $(seq 1 100); do
+        url=$(sed -n 's|^serving on \(http://127\.0\.0\.1:[0-9]*\)/$|\1|p' "$dir/serve.out")
+        [ -n "$url" ] && break
+        sleep 0.1
+    done
+    for _ in $(seq 1 50); do
+        if [ -n "$url" ] && curl -fs -o /dev/null "$url/healthz"; then
+            HUB=$url
+            return 0
+        fi
+        sleep 0.1
+    done
+    say "run.sh: the hub did not start:"
+    cat "$dir/serve.log" >&2
+    exit 1
+}
+
+say "== generating: $ORGS organisations, $INDICATORS indicators, $SIGHTINGS sightings"
+python3 "$HERE/gen.py" --dir "$TMP" --orgs "$ORGS" --indicators "$INDICATORS" --sightings "$SIGHTINGS"
+
+say "== the common starting database"
+mkdir -p "$TMP/base"
+export KIZUNA_DB="sqlite:$TMP/base/kizuna.db"
+"$KIZUNA" init --json >"$TMP/base/init.json" 2>>"$TMP/base/serve.log"
+ADMIN=$(jq -r .admin_token "$TMP/base/init.json")
+CENTRE=gsoc # the centre kizuna init creates
+GSOC=$("$KIZUNA" key create --org "$CENTRE" --role gsoc --json | jq -r .token)
+start_hub "$TMP/base" --correlate off
+python3 "$HERE/setup.py" --url "$HUB" --admin "$ADMIN" --gsoc "$GSOC" --dir "$TMP" --keys "$TMP/keys.json"
+stop_pid "$HUB_PID"
+HUB_PID=""
+
+ON=()
+OFF=()
+for r in $(seq 1 "$RUNS"); do
+    for mode in on off; do
+        dir="$TMP/run-$r-$mode"
+        mkdir -p "$dir"
+        cp "$TMP/base/kizuna.db" "$dir/kizuna.db"
+        start_hub "$dir" --correlate "$mode"
+        rate=$(python3 "$HERE/post.py" --url "$HUB" --keys "$TMP/keys.json" --file "$TMP/sightings.jsonl" | jq -r .objects_per_s)
+        stop_pid "$HUB_PID"
+        HUB_PID=""
+        alerts=$("$KIZUNA" alerts list --db "sqlite:$dir/kizuna.db" --limit 100000000 | grep -c '^alert--' || true)
+        say "   run $r correlate=$mode: $rate sightings/s, $alerts alerts"
+        if [ "$mode" = on ]; then ON+=("$rate"); ALERTS=$alerts; else OFF+=("$rate"); fi
+        rm -rf "$dir"
+    done
+done
+
+MON=$(median "${ON[@]}")
+MOFF=$(median "${OFF[@]}")
+COST=$(awk -v a="$MON" -v b="$MOFF" 'BEGIN {printf "%.1f", 100 * (1 - a / b)}')
+MET=$(awk -v c="$COST" 'BEGIN {print (c < 20 ? "met" : "NOT met")}')
+echo "bench/correlate: $SIGHTINGS sightings of $INDICATORS indicators by $ORGS organisations, medians of $RUNS runs"
+echo "  correlate=on   $MON sightings/s  (runs: ${ON[*]}), $ALERTS alerts"
+echo "  correlate=off  $MOFF sightings/s  (runs: ${OFF[*]})"
+echo "  cost of correlation = $COST % of ingest throughput (goal < 20 %: $MET)"

@@ -1,0 +1,347 @@
+/*
+ * The correlation write hook against a real store: windows by event time, counts that never
+ * double, what is ignored, one alert per rule and window, and the life cycle.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/time.h"
+#include "correlate/correlate.h"
+#include "http/http.h"
+#include "notify/notify.h"
+#include "base/banned.h"
+
+#define IND "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
+
+struct fx {
+    char dir[64];
+    struct kz_store *s;
+    struct kz_rules rules;
+    struct kz_hub hub;
+    struct kz_collection coll;
+};
+
+static int
+setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    char url[128];
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/kz-hook-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
+    if (kz_store_open(url, &f->s) != KZ_OK)
+        return -1;
+    kz_rules_defaults(&f->rules);
+    f->hub.store = f->s;
+    f->hub.rules = &f->rules;
+    snprintf(f->coll.id, sizeof(f->coll.id), "00000000-0000-4000-8000-0000000000c1");
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[128];
+
+    kz_store_close(f->s);
+    kz_rules_release(&f->rules);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+struct hook_args {
+    struct fx *f;
+    struct kz_write_event ev;
+};
+
+static kz_err
+run_hook(void *ctx, struct kz_store_tx *tx)
+{
+    struct hook_args *a = ctx;
+
+    return kz_correlate_hook(&a->f->hub, tx, &a->ev);
+}
+
+/* Feeds one object through the hook as if org (of sector) had posted it. */
+static void
+feed(struct fx *f, const char *org, const char *sector, const char *type, const char *json,
+     enum kz_put_outcome outcome)
+{
+    struct kz_caller caller;
+    struct kz_object_in obj;
+    struct kz_put_result res;
+    struct hook_args a;
+
+    memset(&caller, 0, sizeof(caller));
+    caller.authenticated = true;
+    caller.role = KZ_ROLE_SENSOR;
+    snprintf(caller.org.slug, sizeof(caller.org.slug), "%s", org);
+    snprintf(caller.org.sector, sizeof(caller.org.sector), "%s", sector);
+    memset(&obj, 0, sizeof(obj));
+    obj.type = type;
+    obj.json = json;
+    obj.json_len = strlen(json);
+    obj.tlp = KZ_TLP_GREEN;
+    memset(&res, 0, sizeof(res));
+    res.outcome = outcome;
+    a.f = f;
+    a.ev = (struct kz_write_event){&caller, &f->coll, &obj, &res, 1, NULL};
+    assert_int_equal(kz_store_transaction(f->s, run_hook, &a), KZ_OK);
+}
+
+static void
+sight(struct fx *f, const char *org, const char *sector, const char *last_seen, int count)
+{
+    char json[512];
+
+    snprintf(json, sizeof(json),
+             "{\"type\":\"sighting\",\"created\":\"2026-01-01T00:00:00Z\",\"last_seen\":\"%s\","
+             "\"count\":%d,\"sighting_of_ref\":\"" IND "\"}",
+             last_seen, count);
+    feed(f, org, sector, "sighting", json, KZ_PUT_ADDED);
+}
+
+struct list {
+    struct kz_alert a[16];
+    size_t n;
+};
+
+static void
+collect(void *ctx, const struct kz_alert *a)
+{
+    struct list *l = ctx;
+
+    if (l->n < 16)
+        l->a[l->n++] = *a;
+}
+
+static size_t
+list(struct fx *f, const char *rule, struct list *l)
+{
+    struct kz_alert_query q = {.rule = rule, .since_us = -1, .limit = 16};
+    bool more;
+
+    memset(l, 0, sizeof(*l));
+    assert_int_equal(kz_store_alert_list(f->s, &q, collect, l, &more), KZ_OK);
+    return l->n;
+}
+
+static void
+test_two_orgs_one_window(void **state)
+{
+    struct fx *f = *state;
+    struct list l;
+
+    sight(f, "a", "retail", "2026-03-01T01:00:00Z", 3);
+    assert_int_equal(list(f, NULL, &l), 0);
+    sight(f, "b", "retail", "2026-03-01T23:59:59Z", 4);
+    assert_int_equal(list(f, NULL, &l), 1);
+    assert_string_equal(l.a[0].rule, "multi_org");
+    assert_string_equal(l.a[0].severity, "medium");
+    assert_string_equal(l.a[0].status, "open");
+    assert_int_equal(l.a[0].count, 7);
+    /* a third sighting updates the same alert */
+    sight(f, "a", "retail", "2026-03-01T12:00:00Z", 1);
+    assert_int_equal(list(f, NULL, &l), 1);
+    assert_int_equal(l.a[0].count, 8);
+    assert_true(l.a[0].time_to_alert_us > 0);
+}
+
+static void
+test_event_time_windows(void **state)
+{
+    struct fx *f = *state;
+    struct list l;
+
+    /* arrival order does not matter; the day of last_seen does */
+    sight(f, "a", "retail", "2026-03-02T00:00:00Z", 1);
+    sight(f, "b", "retail", "2026-03-01T23:59:59Z", 1);
+    assert_int_equal(list(f, NULL, &l), 0);
+    sight(f, "c", "retail", "2026-03-01T08:00:00Z", 1);
+    assert_int_equal(list(f, NULL, &l), 1);
+    assert_int_equal(l.a[0].bucket_us % (24LL * 3600 * 1000000), 0);
+}
+
+static void
+test_ignored(void **state)
+{
+    struct fx *f = *state;
+    struct list l;
+    static const char other_ref[] =
+        "{\"type\":\"sighting\",\"created\":\"2026-03-01T00:00:00Z\","
+        "\"sighting_of_ref\":\"malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\"}";
+
+    sight(f, "a", "retail", "2026-03-01T01:00:00Z", 1);
+    /* a duplicate never counts, nor does a non-sighting or a sighting of a non-indicator */
+    feed(f, "b", "retail", "sighting",
+         "{\"type\":\"sighting\",\"created\":\"2026-03-01T00:00:00Z\",\"sighting_of_ref\":\"" IND
+         "\"}",
+         KZ_PUT_DUPLICATE);
+    feed(f, "b", "retail", "sighting", other_ref, KZ_PUT_ADDED);
+    feed(f, "b", "retail", "indicator",
+         "{\"type\":\"indicator\",\"created\":\"2026-03-01T00:00:00Z\",\"sighting_of_ref\":\"" IND
+         "\"}",
+         KZ_PUT_ADDED);
+    assert_int_equal(list(f, NULL, &l), 0);
+    /* without count and last_seen: counted once, at created */
+    feed(f, "b", "retail", "sighting",
+         "{\"type\":\"sighting\",\"created\":\"2026-03-01T00:00:00Z\",\"sighting_of_ref\":\"" IND
+         "\"}",
+         KZ_PUT_ADDED);
+    assert_int_equal(list(f, NULL, &l), 1);
+    assert_int_equal(l.a[0].count, 2);
+}
+
+static void
+test_sectors_ci_burst_watch(void **state)
+{
+    struct fx *f = *state;
+    struct list l;
+    char why[128];
+    static const char text[] = "rule burst min_count=10 window=1h\nwatch " IND "\n";
+
+    kz_rules_release(&f->rules);
+    kz_rules_defaults(&f->rules);
+    assert_int_equal(kz_rules_parse(&f->rules, text, sizeof(text) - 1, why, sizeof(why)), KZ_OK);
+    sight(f, "a", "retail", "2026-03-01T01:10:00Z", 9);
+    assert_int_equal(list(f, "watchlist", &l), 1);
+    assert_string_equal(l.a[0].severity, "critical");
+    assert_int_equal(list(f, "burst", &l), 0);
+    sight(f, "a", "retail", "2026-03-01T01:50:00Z", 1);
+    assert_int_equal(list(f, "burst", &l), 1);
+    assert_int_equal(l.a[0].window_us, 3600LL * 1000000);
+    /* the next hour is another burst window */
+    sight(f, "a", "retail", "2026-03-01T02:10:00Z", 10);
+    assert_int_equal(list(f, "burst", &l), 2);
+    assert_int_equal(list(f, "critical_infrastructure", &l), 0);
+    sight(f, "b", "water", "2026-03-01T03:00:00Z", 1);
+    assert_int_equal(list(f, "critical_infrastructure", &l), 1);
+    assert_int_equal(list(f, "multi_sector", &l), 1);
+    assert_string_equal(l.a[0].severity, "high");
+    assert_int_equal(list(f, "multi_org", &l), 1);
+    assert_int_equal(list(f, NULL, &l), 6);
+}
+
+static void
+test_life_cycle(void **state)
+{
+    struct fx *f = *state;
+    struct list l;
+    struct kz_alert a;
+    char why[256];
+
+    sight(f, "a", "retail", "2026-03-01T01:00:00Z", 1);
+    sight(f, "b", "retail", "2026-03-01T02:00:00Z", 1);
+    assert_int_equal(list(f, NULL, &l), 1);
+    assert_int_equal(kz_alert_act(f->s, l.a[0].id, "resolve", NULL, NULL, "gsoc/k", NULL, why,
+                                  sizeof(why)),
+                     KZ_OK);
+    assert_int_equal(kz_alert_act(f->s, l.a[0].id, "acknowledge", NULL, NULL, "gsoc/k", NULL, why,
+                                  sizeof(why)),
+                     KZ_ERR_CONFLICT);
+    assert_non_null(strstr(why, "resolved"));
+    assert_int_equal(kz_alert_act(f->s, l.a[0].id, "dismiss", NULL, "", "gsoc/k", NULL, why,
+                                  sizeof(why)),
+                     KZ_ERR_INVALID);
+    assert_int_equal(kz_alert_act(f->s, "alert--x", "reopen", NULL, NULL, "gsoc/k", NULL, why,
+                                  sizeof(why)),
+                     KZ_ERR_NOTFOUND);
+    /* new sightings update a resolved alert's figures but leave its status */
+    sight(f, "c", "retail", "2026-03-01T03:00:00Z", 5);
+    assert_int_equal(kz_store_alert_get(f->s, l.a[0].id, &a), KZ_OK);
+    assert_string_equal(a.status, "resolved");
+    assert_string_equal(a.changed_by, "gsoc/k");
+    assert_int_equal(a.count, 7);
+}
+
+struct events {
+    char types[8][32];
+    size_t n;
+};
+
+static void
+collect_delivery(void *ctx, const struct kz_delivery *d)
+{
+    struct events *e = ctx;
+
+    if (e->n < 8)
+        snprintf(e->types[e->n++], sizeof(e->types[0]), "%s", d->event);
+}
+
+static void
+test_notifications(void **state)
+{
+    struct fx *f = *state;
+    struct kz_webhook w;
+    struct kz_org org;
+    struct events ev;
+    struct list l;
+    char why[256];
+
+    assert_int_equal(kz_store_sector_add(f->s, "retail"), KZ_OK);
+    memset(&org, 0, sizeof(org));
+    snprintf(org.slug, sizeof(org.slug), "a");
+    snprintf(org.name, sizeof(org.name), "A");
+    snprintf(org.type, sizeof(org.type), "company");
+    snprintf(org.sector, sizeof(org.sector), "retail");
+    snprintf(org.identity_id, sizeof(org.identity_id),
+             "identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");
+    assert_int_equal(kz_store_org_add(f->s, &org), KZ_OK);
+    memset(&w, 0, sizeof(w));
+    snprintf(w.org, sizeof(w.org), "a");
+    snprintf(w.url, sizeof(w.url), "http://127.0.0.1:9/hook");
+    snprintf(w.events, sizeof(w.events), "alert.created alert.updated");
+    snprintf(w.role, sizeof(w.role), "member");
+    assert_int_equal(kz_notify_subscribe(f->s, &w, why, sizeof(why)), KZ_OK);
+
+    sight(f, "a", "retail", "2026-03-01T01:00:00Z", 1);
+    sight(f, "b", "retail", "2026-03-01T02:00:00Z", 1);
+    assert_int_equal(list(f, NULL, &l), 1);
+    memset(&ev, 0, sizeof(ev));
+    assert_int_equal(kz_notify_deliveries_for(f->s, l.a[0].id, collect_delivery, &ev), KZ_OK);
+    assert_int_equal(ev.n, 1);
+    assert_string_equal(ev.types[0], "alert.created");
+    /* another sighting by a known organisation: no notification; a new one: updated */
+    sight(f, "b", "retail", "2026-03-01T03:00:00Z", 1);
+    sight(f, "c", "retail", "2026-03-01T04:00:00Z", 1);
+    memset(&ev, 0, sizeof(ev));
+    assert_int_equal(kz_notify_deliveries_for(f->s, l.a[0].id, collect_delivery, &ev), KZ_OK);
+    assert_int_equal(ev.n, 2);
+    assert_string_equal(ev.types[1], "alert.updated");
+    /* a status change is announced too */
+    assert_int_equal(kz_alert_act(f->s, l.a[0].id, "acknowledge", NULL, NULL, "gsoc/k", NULL, why,
+                                  sizeof(why)),
+                     KZ_OK);
+    memset(&ev, 0, sizeof(ev));
+    assert_int_equal(kz_notify_deliveries_for(f->s, l.a[0].id, collect_delivery, &ev), KZ_OK);
+    assert_int_equal(ev.n, 3);
+    assert_string_equal(ev.types[2], "alert.updated");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_two_orgs_one_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_time_windows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ignored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sectors_ci_burst_watch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_life_cycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notifications, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("correlate hook", tests, NULL, NULL);
+}
