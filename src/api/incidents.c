@@ -230,6 +230,142 @@ only_keys(const json_t *body, const char *const *keys, size_t n, struct kz_http_
     return true;
 }
 
+/* A new object's common head: id of type, created and modified now, by the caller. */
+static json_t *
+new_object(const char *type, const struct kz_caller *caller, int64_t now, char id[KZ_STIX_ID_MAX])
+{
+    char ts[KZ_TIME_TEXT_MAX];
+    json_t *o;
+
+    kz_stix_id_new(type, id);
+    kz_time_format_us(now, ts);
+    o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", type, "spec_version", "2.1", "id", id,
+                  "created", ts, "modified", ts);
+    if (caller->org.identity_id[0])
+        json_object_set_new(o, "created_by_ref", json_string(caller->org.identity_id));
+    return o;
+}
+
+/* ---- an alert becomes an incident ---- */
+
+/* The distinct organisations and sectors that sighted the alert's indicator. */
+static void
+add_member(void *ctx, const struct kz_corr_member *m)
+{
+    json_t *orgs = json_object_get(ctx, "organizations");
+    json_t *sectors = json_object_get(ctx, "sectors");
+    json_t *e;
+    size_t i;
+    bool seen = false;
+
+    json_array_foreach(orgs, i, e) seen = seen || strcmp(json_string_value(e), m->org) == 0;
+    if (!seen && json_array_size(orgs) < 64)
+        json_array_append_new(orgs, json_string(m->org));
+    if (!m->sector[0])
+        return;
+    seen = false;
+    json_array_foreach(sectors, i, e) seen = seen || strcmp(json_string_value(e), m->sector) == 0;
+    if (!seen && json_array_size(sectors) < 64)
+        json_array_append_new(sectors, json_string(m->sector));
+}
+
+struct from_alert {
+    struct kz_taxii_batch *incident, *link;
+    const char *alert_id, *incident_id;
+    const char *by;
+    char why[KZ_REASON_MAX];
+};
+
+/* In one transaction: the incident, its link to the indicator, the alert marked. */
+static kz_err
+from_alert_in_tx(void *ctx, struct kz_store_tx *tx)
+{
+    struct from_alert *x = ctx;
+    struct kz_alert a;
+    struct kz_alert_event ev;
+    kz_err err = kz_store_tx_alert_get(tx, x->alert_id, &a);
+
+    if (err != KZ_OK)
+        return err;
+    if (strcmp(a.status, "dismissed") == 0 || strcmp(a.status, "resolved") == 0) {
+        snprintf(x->why, sizeof(x->why), "the alert is %s; reopen it first", a.status);
+        return KZ_ERR_CONFLICT;
+    }
+    err = kz_taxii_batch_write(x->incident, tx);
+    if (err != KZ_OK)
+        return err;
+    if (kz_taxii_batch_result(x->incident, 0)->outcome != KZ_PUT_ADDED) {
+        snprintf(x->why, sizeof(x->why), "%s", kz_taxii_batch_result(x->incident, 0)->reason);
+        return KZ_ERR_DENIED;
+    }
+    err = kz_taxii_batch_write(x->link, tx);
+    if (err != KZ_OK)
+        return err;
+    memset(&ev, 0, sizeof(ev));
+    kz_cstr_copy(a.id, ev.alert_id, sizeof(ev.alert_id));
+    kz_cstr_copy("incident", ev.action, sizeof(ev.action));
+    kz_cstr_copy("resolved", ev.status, sizeof(ev.status));
+    kz_cstr_copy(x->by, ev.by, sizeof(ev.by));
+    kz_cstr_copy(a.assignee, ev.assignee, sizeof(ev.assignee));
+    snprintf(ev.reason, sizeof(ev.reason), "turned into %s", x->incident_id);
+    ev.at_us = kz_time_now_us();
+    return kz_store_tx_alert_change(tx, &ev);
+}
+
+/*
+ * Writes the incident made from an alert: affected parties from the alert's sightings,
+ * the figures' alert times, a relationship to the indicator; answers on failure.
+ */
+static bool
+write_from_alert(struct kz_hub *hub, const struct kz_caller *caller,
+                 const struct kz_collection *coll, const struct kz_alert *a, json_t *draft,
+                 int64_t now, struct kz_http_response *resp)
+{
+    struct from_alert x;
+    json_t *obj = NULL, *link = NULL, *ext;
+    char lid[KZ_STIX_ID_MAX], ts[KZ_TIME_TEXT_MAX];
+    kz_err err;
+    bool ok = false;
+
+    memset(&x, 0, sizeof(x));
+    x.alert_id = a->id;
+    x.incident_id = kz_json_str(draft, "id");
+    x.by = caller->org.slug;
+    obj = kz_incident_stix(draft, caller->org.identity_id, now, NULL);
+    ext = json_object_get(json_object_get(obj, "extensions"), KZ_INCIDENT_EXT_ID);
+    json_object_set_new(ext, "alert", json_string(a->id));
+    kz_time_format_us(a->created_us, ts);
+    json_object_set_new(ext, "alert_created", json_string(ts));
+    if (a->first_seen_us > 0) {
+        kz_time_format_us(a->first_seen_us, ts);
+        json_object_set_new(ext, "first_sighting", json_string(ts));
+    }
+    link = new_object("relationship", caller, now, lid);
+    json_object_set_new(link, "relationship_type", json_string("related-to"));
+    json_object_set_new(link, "source_ref", json_string(x.incident_id));
+    json_object_set_new(link, "target_ref", json_string(a->indicator));
+    err = kz_taxii_batch_new(hub, caller, coll, &obj, 1, &x.incident);
+    if (err == KZ_OK)
+        err = kz_taxii_batch_new(hub, caller, coll, &link, 1, &x.link);
+    if (err == KZ_OK)
+        err = kz_store_transaction(hub->store, from_alert_in_tx, &x);
+    if (err == KZ_ERR_CONFLICT)
+        kz_http_error(resp, false, 409, "Conflict", "%s", x.why);
+    else if (err == KZ_ERR_NOTFOUND)
+        kz_http_error(resp, false, 404, "Not found", "no alert '%.100s'", a->id);
+    else if (err == KZ_ERR_DENIED)
+        kz_http_error(resp, false, 422, "Refused", "%s", x.why);
+    else if (err != KZ_OK)
+        kz_http_error(resp, false, 500, "Internal error", "the incident could not be stored");
+    else
+        ok = true;
+    kz_taxii_batch_free(x.incident);
+    kz_taxii_batch_free(x.link);
+    json_decref(obj);
+    json_decref(link);
+    return ok;
+}
+
 /* ---- POST /api/v1/incidents ---- */
 
 KZ_API_HANDLER(kz_api_incidents_create)
@@ -242,6 +378,8 @@ KZ_API_HANDLER(kz_api_incidents_create)
     struct kz_incident_row row;
     json_t *body = NULL, *draft = NULL, *obj = NULL, *orgs = NULL, *sectors = NULL, *state;
     char id[KZ_STIX_ID_MAX], collection_alias[KZ_ALIAS_MAX], now_text[KZ_TIME_TEXT_MAX];
+    char alert_name[KZ_NAME_MAX];
+    struct kz_alert al;
     int64_t now = kz_time_now_us();
 
     if (!require(caller, resp) || !(body = kz_api__body(hub, req, resp)))
@@ -259,6 +397,24 @@ KZ_API_HANDLER(kz_api_incidents_create)
         !opt_slugs(body, "organizations", &orgs, resp) ||
         !opt_slugs(body, "sectors", &sectors, resp))
         goto done;
+    if (alert) {
+        if (!triager(caller)) {
+            kz_http_error(resp, false, 403, "Forbidden",
+                          "only the centre turns an alert into an incident");
+            goto done;
+        }
+        if (kz_store_alert_get(hub->store, alert, &al) != KZ_OK) {
+            kz_http_error(resp, false, 404, "Not found", "no alert '%.100s'", alert);
+            goto done;
+        }
+        if (!name) {
+            snprintf(alert_name, sizeof(alert_name), "%s: %.200s", al.rule, al.indicator);
+            name = alert_name;
+        }
+        /* The alert's severity unless the request names one. */
+        if (!severity)
+            severity = al.severity;
+    }
     if (!name || !severity) {
         kz_http_error(resp, false, 400, "Bad request", "'name' and 'severity' are required");
         goto done;
@@ -271,11 +427,6 @@ KZ_API_HANDLER(kz_api_incidents_create)
     if (!triager(caller) && (sev == KZ_SEV_NATIONAL || orgs || sectors)) {
         kz_http_error(resp, false, 403, "Forbidden",
                       "only the centre sets severity 'national' or the affected parties");
-        goto done;
-    }
-    if (alert) {
-        kz_http_error(resp, false, 400, "Bad request",
-                      "'alert': alerts are not available on this hub");
         goto done;
     }
     /* Where it lives: the named collection, else the reporter's own org-<slug>. */
@@ -302,9 +453,26 @@ KZ_API_HANDLER(kz_api_incidents_create)
         json_object_set(draft, "organizations", orgs);
     if (sectors)
         json_object_set(draft, "sectors", sectors);
-    obj = kz_incident_stix(draft, caller->org.identity_id, now, NULL);
-    if (!write_one(hub, caller, &coll, obj, NULL, 0, resp))
-        goto done;
+    if (alert) {
+        /* Affected parties from the sightings, unless the request names them. */
+        json_t *parties = json_pack("{s:[], s:[]}", "organizations", "sectors");
+        if (kz_store_alert_members(hub->store, &al, add_member, parties) != KZ_OK) {
+            json_decref(parties);
+            kz_http_error(resp, false, 500, "Internal error", "cannot read the alert");
+            goto done;
+        }
+        if (!orgs && json_array_size(json_object_get(parties, "organizations")))
+            json_object_set(draft, "organizations", json_object_get(parties, "organizations"));
+        if (!sectors)
+            json_object_set(draft, "sectors", json_object_get(parties, "sectors"));
+        json_decref(parties);
+        if (!write_from_alert(hub, caller, &coll, &al, draft, now, resp))
+            goto done;
+    } else {
+        obj = kz_incident_stix(draft, caller->org.identity_id, now, NULL);
+        if (!write_one(hub, caller, &coll, obj, NULL, 0, resp))
+            goto done;
+    }
     if (!load(hub, caller, id, &row, &state, resp))
         goto done;
     kz_http_json(resp, 201, KZ_MEDIA_JSON, render(hub, &row, state));
@@ -586,22 +754,6 @@ KZ_API_HANDLER(kz_api_incidents_list)
 }
 
 /* ---- notes and links ---- */
-
-/* A new object's common head: id of type, created and modified now, by the caller. */
-static json_t *
-new_object(const char *type, const struct kz_caller *caller, int64_t now, char id[KZ_STIX_ID_MAX])
-{
-    char ts[KZ_TIME_TEXT_MAX];
-    json_t *o;
-
-    kz_stix_id_new(type, id);
-    kz_time_format_us(now, ts);
-    o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", type, "spec_version", "2.1", "id", id,
-                  "created", ts, "modified", ts);
-    if (caller->org.identity_id[0])
-        json_object_set_new(o, "created_by_ref", json_string(caller->org.identity_id));
-    return o;
-}
 
 static bool
 incident_collection(struct kz_hub *hub, const struct kz_incident_row *row,

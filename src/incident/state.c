@@ -123,8 +123,14 @@ kz_incident_fold(const json_t *prev, const json_t *obj, const char *collection_i
         }
         json_object_set_new(st, "sectors", list);
         json_object_set_new(st, "assignee", json_null());
-        if (ext && (s = bounded(ext, "alert", 300)))
+        if (ext && who->triage && (s = bounded(ext, "alert", 300))) {
             set_str(st, "alert", s);
+            /* For the figures: when the alert was raised and its first sighting. */
+            if (kz_incident_time(ext, "alert_created") > 0)
+                set_str(st, "alert_created", kz_json_str(ext, "alert_created"));
+            if (kz_incident_time(ext, "first_sighting") > 0)
+                set_str(st, "first_sighting", kz_json_str(ext, "first_sighting"));
+        }
     }
     if (!who->triage || !ext) {
         *out = st;
@@ -161,8 +167,8 @@ kz_incident_stix(const json_t *state, const char *created_by_ref, int64_t modifi
 {
     char mod[KZ_TIME_TEXT_MAX];
     json_t *o, *ext;
-    const char *keys[] = {"status",   "severity",    "organizations", "sectors",
-                          "assignee", "transitions", "alert"};
+    const char *keys[] = {"status",      "severity", "organizations", "sectors",       "assignee",
+                          "transitions", "alert",    "alert_created", "first_sighting"};
 
     kz_time_format_us(modified_us, mod);
     o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", "incident", "spec_version", "2.1", "id",

@@ -104,7 +104,7 @@ kz_err
 kz_taxii_batch_write(struct kz_taxii_batch *b, struct kz_store_tx *tx)
 {
     struct kz_put_result *res;
-    struct kz_write_event ev;
+    struct kz_write_event ev = {0};
     kz_err err = KZ_OK;
 
     if (b->n_in == 0)

@@ -12,6 +12,7 @@ init_hub || exit 1
 ACME=$(new_key acme member)
 BANK=$(new_key bank member)
 SENSOR=$(new_key acme sensor)
+BANK_SENSOR=$(new_key bank sensor)
 GSOC=$(new_key gsoc gsoc)
 ACME_ID=$("$KIZUNA" org list --json | jq -r '.organizations[] | select(.slug=="acme") | .identity')
 start_hub --webhook-backoff-ms 100 --webhook-backoff-max-ms 500 || exit 1
@@ -205,9 +206,35 @@ check "time to first share is a figure" test "$(jbody '.figures.report_to_first_
 api GET "/api/v1/incidents/$INC/timeline" "$GSOC" >/dev/null
 check_eq "the published report is on the timeline" community "$(jbody '.timeline[] | select(.kind=="report") | .collection')"
 
+# an alert becomes an incident with one call
+SIGHT='{"type":"sighting","spec_version":"2.1","id":"sighting--SID","created":"2026-11-01T00:00:00Z","modified":"2026-11-01T00:00:00Z","first_seen":"FIRST","last_seen":"FIRST","count":2,"sighting_of_ref":"indicator--'$GREEN'"}'
+push "$SENSOR" org-acme "$(sed -e "s/SID/$(uuid)/" -e "s/FIRST/$(date -u +%Y-%m-%dT%H:%M:%SZ)/g" <<<"$SIGHT")" >/dev/null
+push "$BANK_SENSOR" org-bank "$(sed -e "s/SID/$(uuid)/" -e "s/FIRST/$(date -u +%Y-%m-%dT%H:%M:%SZ)/g" <<<"$SIGHT")" >/dev/null
+api GET "/api/v1/alerts?rule=multi_org" "$GSOC" >/dev/null
+ALERT=$(jbody '.alerts[] | select(.indicator_ref=="indicator--'"$GREEN"'") | .id' | head -1)
+check "two organisations' sightings raise an alert" test -n "$ALERT"
+check_eq "a member does not turn alerts into incidents" 403 "$(api POST /api/v1/incidents "$ACME" '{"alert":"'"$ALERT"'"}')"
+check_eq "an unknown alert is 404" 404 "$(api POST /api/v1/incidents "$GSOC" '{"alert":"alert--00000000-0000-4000-8000-000000000000"}')"
+check_eq "the centre turns the alert into an incident" 201 "$(api POST /api/v1/incidents "$GSOC" '{"alert":"'"$ALERT"'"}')"
+FROM=$(jbody .id)
+check_eq "the incident names its alert" "$ALERT" "$(jbody .alert)"
+check_eq "its name comes from the alert" "multi_org: indicator--$GREEN" "$(jbody .name)"
+check_eq "the affected organisations come from the sightings" "acme bank" "$(jbody '.organizations | sort | join(" ")')"
+check_eq "and the sectors" "electricity finance" "$(jbody '.sectors | sort | join(" ")')"
+check "first sighting to alert is a figure" test "$(jbody '.figures.first_sighting_to_alert_s >= 0')" = true
+api GET "/api/v1/incidents/$FROM/timeline" "$GSOC" >/dev/null
+check_eq "it is linked to the indicator" "indicator--$GREEN" "$(jbody '.timeline[] | select(.kind=="link") | .target_ref')"
+api GET "/api/v1/alerts/$ALERT" "$GSOC" >/dev/null
+check_eq "the alert is marked as turned into the incident" resolved "$(jbody .status)"
+check "its history names the incident" grep -q "$FROM" "$TMP/body"
+check_eq "an alert becomes one incident only" 409 "$(api POST /api/v1/incidents "$GSOC" '{"alert":"'"$ALERT"'"}')"
+check_eq "publishing from it" 200 "$(api POST "/api/v1/incidents/$FROM/publish" "$GSOC" '{"indicators":["indicator--'"$GREEN"'"],"report":{"name":"Shared campaign"},"collections":["community"],"tlp":"green"}')"
+api GET "/api/v1/incidents/$FROM" "$GSOC" >/dev/null
+check "alert to first shared indicator is a figure" test "$(jbody '.figures.alert_to_first_share_s >= 0')" = true
+
 # the command line
 "$KIZUNA" incidents list --json >"$TMP/cli.json"
-check_eq "kizuna incidents list" 3 "$(jq '.incidents | length' "$TMP/cli.json")"
+check_eq "kizuna incidents list" 4 "$(jq '.incidents | length' "$TMP/cli.json")"
 "$KIZUNA" incidents show "$INC" --json >"$TMP/cli.json"
 check_eq "kizuna incidents show" investigating "$(jq -r .status "$TMP/cli.json")"
 "$KIZUNA" incidents update "$INC" --status contained --assignee cymat-team-2 --json >"$TMP/cli.json"
