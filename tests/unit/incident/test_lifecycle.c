@@ -204,6 +204,27 @@ test_the_centre_moves_along_the_table_only(void **state)
 }
 
 static void
+test_alert_times_only_from_the_centre(void **state)
+{
+    json_t *obj = incident(NULL, "high", NULL), *ext, *a = NULL, *b = NULL;
+
+    (void)state;
+    ext = json_object_get(json_object_get(obj, "extensions"), KZ_INCIDENT_EXT_ID);
+    json_object_set_new(ext, "alert", json_string("alert--x"));
+    json_object_set_new(ext, "alert_created", json_string("2026-03-01T09:00:00Z"));
+    json_object_set_new(ext, "first_sighting", json_string("not a time"));
+    assert_int_equal(kz_incident_fold(NULL, obj, "c1", &member, 1000, &a), KZ_OK);
+    assert_null(json_object_get(a, "alert"));
+    assert_int_equal(kz_incident_fold(NULL, obj, "c1", &centre, 1000, &b), KZ_OK);
+    assert_string_equal(kz_json_str(b, "alert"), "alert--x");
+    assert_string_equal(kz_json_str(b, "alert_created"), "2026-03-01T09:00:00Z");
+    assert_null(json_object_get(b, "first_sighting"));
+    json_decref(obj);
+    json_decref(a);
+    json_decref(b);
+}
+
+static void
 test_figures_follow_transitions(void **state)
 {
     json_t *st =
@@ -237,6 +258,7 @@ main(void)
         cmocka_unit_test(test_forbidden_message_names_both_states),
         cmocka_unit_test(test_a_member_report_starts_as_reported),
         cmocka_unit_test(test_the_centre_moves_along_the_table_only),
+        cmocka_unit_test(test_alert_times_only_from_the_centre),
         cmocka_unit_test(test_figures_follow_transitions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
