@@ -43,6 +43,17 @@ kz_store__sqlite_exec(struct kz_sqlite_conn *c, const char *sql)
 }
 
 kz_err
+kz_store__sqlite_step_done(struct kz_sqlite_conn *c, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return kz_store__sqlite_fail(c, rc, what);
+    return KZ_OK;
+}
+
+kz_err
 kz_store__sqlite_text(sqlite3_stmt *st, int col, char *dst, size_t dstlen)
 {
     const unsigned char *t = sqlite3_column_text(st, col);

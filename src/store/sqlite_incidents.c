@@ -28,17 +28,6 @@
     " WHERE incident_id = ?1 ORDER BY at_us, object_id"
 
 static kz_err
-step_done(struct kz_sqlite_conn *c, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return kz_store__sqlite_fail(c, rc, what);
-    return KZ_OK;
-}
-
-static kz_err
 read_row(sqlite3_stmt *st, struct kz_incident_row *r)
 {
     kz_err err;
@@ -85,7 +74,7 @@ kz_store__sqlite_tx_incident_put(struct kz_store_tx *tx, const struct kz_inciden
     sqlite3_bind_int64(st, 7, r->modified_us);
     sqlite3_bind_int64(st, 8, r->version_us);
     kz_store__sqlite_bind_text(st, 9, r->state);
-    return step_done(c, st, "incident put");
+    return kz_store__sqlite_step_done(c, st, "incident put");
 }
 
 static kz_err
@@ -199,7 +188,7 @@ kz_store__sqlite_tx_incident_ref_put(struct kz_store_tx *tx, const struct kz_inc
     kz_store__sqlite_bind_text(st, 3, ref->kind);
     kz_store__sqlite_bind_text(st, 4, ref->collection_id);
     sqlite3_bind_int64(st, 5, ref->at_us);
-    return step_done(c, st, "incident ref put");
+    return kz_store__sqlite_step_done(c, st, "incident ref put");
 }
 
 kz_err

@@ -72,6 +72,8 @@ kz_err kz_store__sqlite_fail(struct kz_sqlite_conn *c, int rc, const char *what)
 
 /* Runs SQL text without results. */
 kz_err kz_store__sqlite_exec(struct kz_sqlite_conn *c, const char *sql);
+/* Steps a statement that returns no row, and resets it. */
+kz_err kz_store__sqlite_step_done(struct kz_sqlite_conn *c, sqlite3_stmt *st, const char *what);
 
 /* BEGIN IMMEDIATE under the process's write lock; COMMIT or ROLLBACK releases it. */
 kz_err kz_store__sqlite_begin_write(struct kz_sqlite *s, struct kz_sqlite_conn *c);

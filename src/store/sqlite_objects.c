@@ -132,7 +132,6 @@ newer_tlp_link(struct kz_sqlite_conn *c, int64_t coll, const char *id, int64_t v
 {
     sqlite3_stmt *st;
     bool found = false;
-    int rc;
     kz_err err = kz_store__sqlite_prepare(c, SQL_NEWER_OF, &st);
 
     if (err != KZ_OK)
@@ -150,11 +149,7 @@ newer_tlp_link(struct kz_sqlite_conn *c, int64_t coll, const char *id, int64_t v
     sqlite3_bind_int64(st, 2, coll);
     sqlite3_bind_int64(st, 3, version_us);
     sqlite3_bind_int(st, 4, (int)tlp);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return kz_store__sqlite_fail(c, rc, "older versions");
-    return KZ_OK;
+    return kz_store__sqlite_step_done(c, st, "older versions");
 }
 
 static void
@@ -267,7 +262,6 @@ kz_store__sqlite_tx_objects_put(struct kz_store_tx *tx, const char *collection_i
     sqlite3_stmt *st;
     bool found = false;
     int64_t coll = 0, last = 0, first, next, now;
-    int rc;
     kz_err err;
 
     if (collection_id == NULL || (n > 0 && (objs == NULL || results == NULL)))
@@ -298,11 +292,7 @@ kz_store__sqlite_tx_objects_put(struct kz_store_tx *tx, const char *collection_i
     if (err != KZ_OK)
         return err;
     sqlite3_bind_int64(st, 1, next - 1);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return kz_store__sqlite_fail(c, rc, "clock update");
-    return KZ_OK;
+    return kz_store__sqlite_step_done(c, st, "clock update");
 }
 
 /* Appends " AND <col> IN (?,?,...)" for n values; n == 0 adds nothing. */
@@ -594,12 +584,9 @@ kz_store__sqlite_objects_delete(struct kz_store *store, const struct kz_object_q
         goto done;
     kz_store__sqlite_bind_text(st, 1, q->ids[0]);
     sqlite3_bind_int64(st, 2, coll);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        err = kz_store__sqlite_fail(c, rc, "newer versions after delete");
+    err = kz_store__sqlite_step_done(c, st, "newer versions after delete");
+    if (err != KZ_OK)
         goto done;
-    }
     in_tx = false;
     err = kz_store__sqlite_commit(s, c);
     if (err != KZ_OK)

@@ -23,17 +23,6 @@
     "SELECT object_id, version, kind, message FROM status_entries WHERE status_id = ?1"            \
     " ORDER BY seq"
 
-static kz_err
-step_done(struct kz_sqlite_conn *c, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return kz_store__sqlite_fail(c, rc, what);
-    return KZ_OK;
-}
-
 kz_err
 kz_store__sqlite_tx_status_put(struct kz_store_tx *tx, const struct kz_status *stat)
 {
@@ -50,14 +39,14 @@ kz_store__sqlite_tx_status_put(struct kz_store_tx *tx, const struct kz_status *s
     kz_store__sqlite_bind_text(st, 2, stat->collection_id);
     kz_store__sqlite_bind_text(st, 3, stat->org);
     sqlite3_bind_int64(st, 4, stat->request_us);
-    err = step_done(c, st, "status put");
+    err = kz_store__sqlite_step_done(c, st, "status put");
     if (err != KZ_OK)
         return err;
     err = kz_store__sqlite_prepare(c, SQL_ENTRIES_CLEAR, &st);
     if (err != KZ_OK)
         return err;
     kz_store__sqlite_bind_text(st, 1, stat->id);
-    err = step_done(c, st, "status put");
+    err = kz_store__sqlite_step_done(c, st, "status put");
     for (size_t i = 0; err == KZ_OK && i < stat->n; i++) {
         const struct kz_status_entry *e = &stat->entries[i];
         err = kz_store__sqlite_prepare(c, SQL_ENTRY_ADD, &st);
@@ -71,7 +60,7 @@ kz_store__sqlite_tx_status_put(struct kz_store_tx *tx, const struct kz_status *s
         sqlite3_bind_int(st, 5, (int)e->kind);
         sqlite3_bind_text(st, 6, e->message, (int)strnlen(e->message, sizeof(e->message)),
                           SQLITE_STATIC);
-        err = step_done(c, st, "status entry put");
+        err = kz_store__sqlite_step_done(c, st, "status entry put");
     }
     return err;
 }

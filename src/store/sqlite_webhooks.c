@@ -83,17 +83,6 @@ secret_free(char *s)
     " WHERE state <> 0 AND created_us < ?1 ORDER BY seq LIMIT ?2)"
 
 static kz_err
-step_done(struct kz_sqlite_conn *c, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return kz_store__sqlite_fail(c, rc, what);
-    return KZ_OK;
-}
-
-static kz_err
 webhook_row(sqlite3_stmt *st, struct kz_webhook *w)
 {
     kz_err err;
@@ -140,7 +129,7 @@ add_in_tx(void *ctx, struct kz_store_tx *tx)
     kz_store__sqlite_bind_text(st, 7, w->role);
     kz_store__sqlite_bind_text(st, 8, w->secret);
     sqlite3_bind_int64(st, 9, w->created_us);
-    return step_done(c, st, "webhook add");
+    return kz_store__sqlite_step_done(c, st, "webhook add");
 }
 
 kz_err
@@ -256,7 +245,7 @@ delete_in_tx(void *ctx, struct kz_store_tx *tx)
     if (err != KZ_OK)
         return err;
     kz_store__sqlite_bind_text(st, 1, a->id);
-    err = step_done(c, st, "webhook delete");
+    err = kz_store__sqlite_step_done(c, st, "webhook delete");
     if (err != KZ_OK)
         return err;
     if (sqlite3_changes(c->db) == 0)
@@ -266,7 +255,7 @@ delete_in_tx(void *ctx, struct kz_store_tx *tx)
         return err;
     kz_store__sqlite_bind_text(st, 1, a->id);
     sqlite3_bind_int64(st, 2, a->now_us);
-    return step_done(c, st, "webhook delete");
+    return kz_store__sqlite_step_done(c, st, "webhook delete");
 }
 
 kz_err
@@ -358,7 +347,7 @@ kz_store__sqlite_tx_delivery_add(struct kz_store_tx *tx, const struct kz_deliver
     kz_store__sqlite_bind_text(st, 6, d->subject);
     kz_store__sqlite_bind_text(st, 7, data_json ? data_json : "{}");
     sqlite3_bind_int64(st, 8, d->created_us);
-    return step_done(c, st, "delivery add");
+    return kz_store__sqlite_step_done(c, st, "delivery add");
 }
 
 /* Delivery rows read whole, with their strings. */
@@ -527,7 +516,7 @@ attempts_in_tx(void *ctx, struct kz_store_tx *tx)
         sqlite3_bind_int64(st, 4, a->at_us);
         sqlite3_bind_int(st, 5, a->status);
         kz_store__sqlite_bind_text(st, 6, a->error ? a->error : "");
-        err = step_done(c, st, "delivery attempt");
+        err = kz_store__sqlite_step_done(c, st, "delivery attempt");
         if (err != KZ_OK)
             return err;
         /* 0 when unknown, or no longer queued (subscription removed). */
@@ -573,7 +562,7 @@ prune_in_tx(void *ctx, struct kz_store_tx *tx)
         return err;
     sqlite3_bind_int64(st, 1, a->before_us);
     sqlite3_bind_int64(st, 2, a->limit);
-    err = step_done(c, st, "deliveries prune");
+    err = kz_store__sqlite_step_done(c, st, "deliveries prune");
     if (err == KZ_OK)
         a->deleted = (size_t)sqlite3_changes(c->db);
     return err;
@@ -623,7 +612,7 @@ requeue_in_tx(void *ctx, struct kz_store_tx *tx)
         return err;
     kz_store__sqlite_bind_text(st, 1, a->id);
     sqlite3_bind_int64(st, 2, a->now_us);
-    return step_done(c, st, "delivery requeue");
+    return kz_store__sqlite_step_done(c, st, "delivery requeue");
 }
 
 kz_err
