@@ -64,7 +64,7 @@ kz_err kz_taxii_params_parse(const struct kz_http_request *req, unsigned flags,
                              char *why, size_t whylen);
 void kz_taxii_params_release(struct kz_taxii_params *p);
 
-/* ---- objects the hub composes, written through the TAXII write path (write.c) ---- */
+/* ---- the one write path (write.c): envelopes and the objects the hub composes ---- */
 struct kz_taxii_batch;
 
 /*
@@ -79,6 +79,9 @@ kz_err kz_taxii_batch_new(struct kz_hub *hub, const struct kz_caller *caller,
 kz_err kz_taxii_batch_write(struct kz_taxii_batch *b, struct kz_store_tx *tx);
 /* The outcome of object i: ADDED, DUPLICATE or REFUSED with a reason (valid after a write). */
 const struct kz_put_result *kz_taxii_batch_result(const struct kz_taxii_batch *b, size_t i);
+/* The id and version of object i as validation read them (NULL when absent). */
+void kz_taxii_batch_ident(const struct kz_taxii_batch *b, size_t i, const char **id,
+                          const char **version);
 void kz_taxii_batch_free(struct kz_taxii_batch *b);
 
 #endif

@@ -1,9 +1,10 @@
 /*
- * Writing objects that the hub itself composes (an incident's versions, notes, links,
- * published indicators and reports) through the write path of TAXII: the same validation,
- * the same sharing and TLP rules inside the store's transaction, the same write hooks.
- * The caller runs kz_taxii_batch_write inside its own transaction, so that what it writes
- * beside the objects commits with them.
+ * The one write path of the hub: every object stored — from a TAXII envelope (ingest.c) or
+ * composed by the hub itself (an incident's versions, notes, links, published indicators
+ * and reports) — is validated here, checked against the sharing and TLP rules inside the
+ * store's transaction, stored, and handed to the write hooks (correlation, notifications)
+ * in that transaction. The caller runs kz_taxii_batch_write inside its own transaction, so
+ * that what it writes beside the objects (a status, an index) commits with them.
  */
 #include "taxii/taxii.h"
 
@@ -23,7 +24,9 @@ struct kz_taxii_batch {
     size_t *slot;                  /* object i is in[slot[i]], or SIZE_MAX when refused */
     struct kz_object_in *in;
     char **json;                  /* owned serialisations, one per in[] */
-    json_t **objs;                /* references held for the borrowed strings in in[] */
+    json_t **given;               /* references to the n objects, for the borrowed strings */
+    const json_t **parsed;        /* parsed[k]: in[k] as JSON, for the hooks */
+    const char **ids, **versions; /* of object i as validation read them; may be NULL */
     char (*creator)[KZ_SLUG_MAX]; /* creator[k] for in[k] */
     size_t n_in;
 };
@@ -48,6 +51,8 @@ kz_taxii_batch_new(struct kz_hub *hub, const struct kz_caller *caller,
 {
     struct kz_stix_opts opts = {hub->default_tlp};
     struct kz_taxii_batch *b;
+    /* A batch usually names one creator: the last answer is reused. */
+    char last_ref[KZ_STIX_ID_MAX] = "", last_slug[KZ_SLUG_MAX] = "";
 
     if (n == 0 || objs == NULL || n > hub->config.max_envelope_objects)
         return KZ_ERR_LIMIT;
@@ -60,16 +65,25 @@ kz_taxii_batch_new(struct kz_hub *hub, const struct kz_caller *caller,
     b->slot = kz_xcalloc(n, sizeof(*b->slot));
     b->in = kz_xcalloc(n, sizeof(*b->in));
     b->json = kz_xcalloc(n, sizeof(*b->json));
-    b->objs = kz_xcalloc(n, sizeof(*b->objs));
+    b->given = kz_xcalloc(n, sizeof(*b->given));
+    b->parsed = kz_xcalloc(n, sizeof(*b->parsed));
+    b->ids = kz_xcalloc(n, sizeof(*b->ids));
+    b->versions = kz_xcalloc(n, sizeof(*b->versions));
     b->creator = kz_xcalloc(n, sizeof(*b->creator));
     for (size_t i = 0; i < n; i++) {
         struct kz_stix_info info;
         struct kz_object_in *in = &b->in[b->n_in];
         char why[KZ_REASON_MAX];
         struct kz_org org;
+        kz_err err;
 
         b->slot[i] = SIZE_MAX;
-        if (kz_stix_validate(objs[i], &opts, &info, why, sizeof(why)) != KZ_OK) {
+        b->given[i] = json_incref(objs[i]);
+        memset(&info, 0, sizeof(info));
+        err = kz_stix_validate(objs[i], &opts, &info, why, sizeof(why));
+        b->ids[i] = info.id;
+        b->versions[i] = info.version;
+        if (err != KZ_OK) {
             b->results[i].outcome = KZ_PUT_REFUSED;
             snprintf(b->results[i].reason, sizeof(b->results[i].reason), "%s", why);
             continue;
@@ -81,10 +95,16 @@ kz_taxii_batch_new(struct kz_hub *hub, const struct kz_caller *caller,
                      "cannot serialise the object");
             continue;
         }
-        b->objs[b->n_in] = json_incref(objs[i]);
-        if (info.created_by_ref &&
-            kz_store_org_by_identity(hub->store, info.created_by_ref, &org) == KZ_OK)
+        b->parsed[b->n_in] = objs[i];
+        /* The creator's organisation, looked up now, outside the write transaction. */
+        if (info.created_by_ref && strcmp(info.created_by_ref, last_ref) == 0) {
+            kz_cstr_copy(last_slug, b->creator[b->n_in], KZ_SLUG_MAX);
+        } else if (info.created_by_ref &&
+                   kz_store_org_by_identity(hub->store, info.created_by_ref, &org) == KZ_OK) {
             kz_cstr_copy(org.slug, b->creator[b->n_in], KZ_SLUG_MAX);
+            kz_cstr_copy(info.created_by_ref, last_ref, sizeof(last_ref));
+            kz_cstr_copy(org.slug, last_slug, sizeof(last_slug));
+        }
         in->id = info.id;
         in->type = info.type;
         in->spec_version = info.spec_version ? info.spec_version : "2.1";
@@ -118,7 +138,7 @@ kz_taxii_batch_write(struct kz_taxii_batch *b, struct kz_store_tx *tx)
         ev.objs = b->in;
         ev.results = res;
         ev.n = b->n_in;
-        ev.parsed = (const json_t *const *)b->objs;
+        ev.parsed = b->parsed;
         for (size_t i = 0; err == KZ_OK && i < b->hub->n_write_hooks; i++)
             err = b->hub->write_hooks[i](b->hub, tx, &ev);
     }
@@ -132,6 +152,14 @@ kz_taxii_batch_write(struct kz_taxii_batch *b, struct kz_store_tx *tx)
     return err;
 }
 
+void
+kz_taxii_batch_ident(const struct kz_taxii_batch *b, size_t i, const char **id,
+                     const char **version)
+{
+    *id = i < b->n ? b->ids[i] : NULL;
+    *version = i < b->n ? b->versions[i] : NULL;
+}
+
 const struct kz_put_result *
 kz_taxii_batch_result(const struct kz_taxii_batch *b, size_t i)
 {
@@ -143,15 +171,18 @@ kz_taxii_batch_free(struct kz_taxii_batch *b)
 {
     if (b == NULL)
         return;
-    for (size_t i = 0; i < b->n_in; i++) {
+    for (size_t i = 0; i < b->n_in; i++)
         free(b->json[i]);
-        json_decref(b->objs[i]);
-    }
+    for (size_t i = 0; i < b->n; i++)
+        json_decref(b->given[i]);
     free(b->results);
     free(b->slot);
     free(b->in);
     free(b->json);
-    free(b->objs);
+    free(b->given);
+    free(b->parsed);
+    free(b->ids);
+    free(b->versions);
     free(b->creator);
     free(b);
 }
