@@ -64,7 +64,7 @@ push_in_tx(void *ctx, struct kz_store_tx *tx)
     struct kz_object_in in = {INC,           "incident",   "2.1",   NULL,           NULL,
                               p->version_us, KZ_TLP_AMBER, p->json, strlen(p->json)};
     struct kz_put_result res;
-    struct kz_write_event ev = {&p->caller, &p->coll, &in, &res, 1};
+    struct kz_write_event ev = {&p->caller, &p->coll, &in, &res, 1, NULL};
 
     memset(&res, 0, sizeof(res));
     res.outcome = KZ_PUT_ADDED;
