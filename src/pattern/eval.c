@@ -913,3 +913,101 @@ done:
     pcre2_match_context_free(cx.mctx);
     return err;
 }
+
+/* ---- what a scan over a stream of events asks of a pattern ---- */
+
+static bool
+multi_node(const struct kz_pat_node *n)
+{
+    if (n->kind == KZ_NODE_OAND || n->kind == KZ_NODE_FOLLOWEDBY || n->kind == KZ_NODE_REPEATS)
+        return true;
+    if (n->kind == KZ_NODE_OBS)
+        return false;
+    for (size_t i = 0; i < n->nkids; i++)
+        if (multi_node(n->kids[i]))
+            return true;
+    return false;
+}
+
+bool
+kz_pattern_multi_event(const struct kz_pattern *p)
+{
+    return p != NULL && multi_node(p->root);
+}
+
+static double
+span_node(const struct kz_pat_node *n)
+{
+    double s, k;
+
+    switch (n->kind) {
+    case KZ_NODE_OBS:
+        return 0;
+    case KZ_NODE_WITHIN:
+        k = span_node(n->kids[0]);
+        return k >= 0 && k < n->seconds ? k : n->seconds;
+    case KZ_NODE_STARTSTOP:
+        return span_node(n->kids[0]);
+    case KZ_NODE_OOR:
+        s = 0;
+        for (size_t i = 0; i < n->nkids; i++) {
+            k = span_node(n->kids[i]);
+            if (k < 0)
+                return -1;
+            s = k > s ? k : s;
+        }
+        return s;
+    default: /* AND, FOLLOWEDBY, REPEATS: as far apart as the events come */
+        return -1;
+    }
+}
+
+double
+kz_pattern_span_seconds(const struct kz_pattern *p)
+{
+    return p ? span_node(p->root) : -1;
+}
+
+static kz_err
+part_node(struct ctx *cx, const struct kz_pat_node *n, bool *out)
+{
+    kz_err err;
+
+    if (n->kind == KZ_NODE_OBS)
+        return observation_matches(cx, &cx->obs[0], n->kids[0], out);
+    for (size_t i = 0; i < n->nkids && !*out; i++)
+        if ((err = part_node(cx, n->kids[i], out)) != KZ_OK)
+            return err;
+    return KZ_OK;
+}
+
+kz_err
+kz_pattern_eval_part(const struct kz_pattern *p, const json_t *od, bool *matched)
+{
+    struct ctx cx;
+    json_t *one;
+    kz_err err;
+
+    memset(&cx, 0, sizeof(cx));
+    if (p == NULL || matched == NULL || od == NULL)
+        return KZ_ERR_INTERNAL;
+    one = json_pack("[O]", od);
+    cx.mctx = pcre2_match_context_create(NULL);
+    if (one == NULL || cx.mctx == NULL) {
+        json_decref(one);
+        pcre2_match_context_free(cx.mctx);
+        return KZ_ERR_NOMEM;
+    }
+    pcre2_set_match_limit(cx.mctx, 1000000);
+    pcre2_set_depth_limit(cx.mctx, 10000);
+    *matched = false;
+    err = load_observations(&cx, one, NULL);
+    if (err == KZ_OK)
+        err = part_node(&cx, p->root, matched);
+    for (size_t i = 0; i < cx.nobs; i++)
+        free(cx.obs[i].objs);
+    free(cx.obs);
+    pcre2_match_context_free(cx.mctx);
+    json_decref(one);
+    return err;
+}

@@ -67,4 +67,25 @@ void kz_pattern_free(struct kz_pattern *p);
 kz_err kz_pattern_eval(const struct kz_pattern *p, const json_t *observations, const json_t *scos,
                        bool *matched);
 
+/*
+ * True when the pattern can only match several observations together: it has an AND or a
+ * FOLLOWEDBY of observation expressions, or REPEATS. Patterns without them (one
+ * observation expression, ORs of them, WITHIN or START/STOP on those) are decided by one
+ * observation at a time.
+ */
+bool kz_pattern_multi_event(const struct kz_pattern *p);
+
+/*
+ * The longest span in seconds (latest last_observed - earliest first_observed) a match of
+ * the pattern can have, from its WITHIN qualifiers; a negative value when unbounded.
+ */
+double kz_pattern_span_seconds(const struct kz_pattern *p);
+
+/*
+ * Whether the one observed-data od satisfies the comparison expression of at least one of
+ * the pattern's observation expressions: an observation for which this is false can take
+ * no part in any match of the pattern.
+ */
+kz_err kz_pattern_eval_part(const struct kz_pattern *p, const json_t *od, bool *matched);
+
 #endif
