@@ -102,7 +102,7 @@ for f in zeek-http.log zeek-files.log zeek-smtp.log zeek-ssl.log; do
     check_eq "$f reads without bad lines" "0" "$(jq .bad_lines "$TMP/s.json")"
 done
 
-# Patterns the index cannot take go to the evaluator, one event at a time.
+# Patterns the index cannot take go to the evaluator (one event at a time for this one).
 printf '%s\n' '{"type":"indicator","spec_version":"2.1","id":"indicator--0e0e0e0e-0000-4000-8000-000000000001","created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z","pattern":"[domain-name:value MATCHES '"'^ise[.]wrccdc[.]org$'"' AND network-traffic:src_ref.value ISSUBSET '"'10.47.0.0/16'"']","pattern_type":"stix","valid_from":"2000-01-01T00:00:00Z"}' >"$TMP/eval.jsonl"
 timeout 60 "$KIZUNA" match --indicators "$TMP/eval.jsonl" --summary "$TMP/s15.json" --no-sightings \
     --explain "$L/zeek-dns.log" 2>"$TMP/eval.txt"
