@@ -3,7 +3,8 @@
  * keeps, per such pattern, a window of the recent events that satisfy at least one of the
  * pattern's observation expressions (no other event can take part in a match), bounded by
  * the pattern's WITHIN (or the scan's window seconds) in event time and by a count. A new
- * such event is evaluated with the window; when the pattern matches, the line of that event
+ * such event is evaluated with the window (unless it is the latest and can only begin a
+ * match, see kz_pattern_completing); when the pattern matches, the line of that event
  * is the hit and the window is emptied: the events that completed a match are used up, so
  * the same events never fire twice.
  *
@@ -24,6 +25,7 @@ struct win {
     json_t **ev; /* ring of observed-data, owned */
     int64_t *t;
     size_t head, n, cap;
+    int64_t tmax; /* at least the latest time in the window (evicted ones may remain) */
 };
 
 struct kz_match__seq {
@@ -90,6 +92,7 @@ clear(struct win *w)
     while (w->n)
         drop_head(w);
     w->head = 0;
+    w->tmax = INT64_MIN;
 }
 
 static void
@@ -121,6 +124,8 @@ push(struct kz_match__line *ln, struct win *w, json_t *od, int64_t t)
     w->ev[(w->head + w->n) % w->cap] = json_incref(od);
     w->t[(w->head + w->n) % w->cap] = t;
     w->n++;
+    if (w->n == 1 || t > w->tmax)
+        w->tmax = t;
 }
 
 bool
@@ -131,13 +136,22 @@ kz_match__seq_event(struct kz_match__line *ln, size_t i, json_t *od, int64_t t)
     double span = e->span >= 0 ? e->span : ln->window_seconds;
     int64_t horizon = (int64_t)(span * 1e6);
     json_t *arr;
-    bool part = false, matched = false;
+    uint64_t parts = 0;
+    bool matched = false;
 
-    if (kz_pattern_eval_part(e->p, od, &part) != KZ_OK || !part)
+    if (kz_pattern_eval_part(e->p, od, &parts) != KZ_OK || parts == 0)
         return false;
     /* Events older than the horizon can no longer be in a match with this one. */
     while (w->n && w->t[w->head] < t - horizon)
         drop_head(w);
+    /*
+     * An event later than all the window's that fills no place a match's latest event can
+     * hold (the first steps of a FOLLOWEDBY) completes nothing: keep it without evaluating.
+     */
+    if ((w->n == 0 || t > w->tmax) && !(parts & kz_pattern_completing(e->p))) {
+        push(ln, w, od, t);
+        return false;
+    }
     arr = json_array();
     for (size_t k = 0; arr && k < w->n; k++)
         json_array_append(arr, w->ev[(w->head + k) % w->cap]);

@@ -23,7 +23,12 @@
 struct kz_pattern {
     struct kz_pat_pool pool;
     struct kz_pat_node *root;
+    unsigned nobsnodes;  /* OBS nodes, numbered by obs_id */
+    uint64_t completing; /* bit per OBS node that can hold the latest event of a match */
 };
+
+static void number_obs(struct kz_pattern *p, struct kz_pat_node *n);
+static uint64_t completing_of(const struct kz_pattern *p, const struct kz_pat_node *n);
 
 /* One observed-data, with its objects found. */
 struct obs {
@@ -868,6 +873,8 @@ kz_pattern_compile(struct kz_str pattern, struct kz_pattern **out, char *why, si
         kz_pattern_free(p);
         return err;
     }
+    number_obs(p, p->root);
+    p->completing = completing_of(p, p->root);
     *out = p;
     return KZ_OK;
 }
@@ -968,28 +975,77 @@ kz_pattern_span_seconds(const struct kz_pattern *p)
     return p ? span_node(p->root) : -1;
 }
 
-static kz_err
-part_node(struct ctx *cx, const struct kz_pat_node *n, bool *out)
+/* Bit of OBS node number id; past 63 every node shares bit 63. */
+static uint64_t
+obs_bit(unsigned id)
 {
-    kz_err err;
+    return 1ull << (id < 63 ? id : 63);
+}
+
+static void
+number_obs(struct kz_pattern *p, struct kz_pat_node *n)
+{
+    if (n->kind == KZ_NODE_OBS) {
+        n->obs_id = p->nobsnodes++;
+        return;
+    }
+    for (size_t i = 0; i < n->nkids; i++)
+        number_obs(p, n->kids[i]);
+}
+
+/*
+ * The OBS nodes whose observation can be the strictly latest one of a match: in
+ * A FOLLOWEDBY B only B's (A's latest is not after B's earliest); in AND and OR any kid's.
+ */
+static uint64_t
+completing_of(const struct kz_pattern *p, const struct kz_pat_node *n)
+{
+    uint64_t m = 0;
 
     if (n->kind == KZ_NODE_OBS)
-        return observation_matches(cx, &cx->obs[0], n->kids[0], out);
-    for (size_t i = 0; i < n->nkids && !*out; i++)
+        return obs_bit(n->obs_id);
+    if (n->kind == KZ_NODE_FOLLOWEDBY)
+        return completing_of(p, n->kids[n->nkids - 1]);
+    for (size_t i = 0; i < n->nkids; i++)
+        m |= completing_of(p, n->kids[i]);
+    return m;
+}
+
+uint64_t
+kz_pattern_completing(const struct kz_pattern *p)
+{
+    return p ? p->completing : 0;
+}
+
+static kz_err
+part_node(struct ctx *cx, const struct kz_pat_node *n, uint64_t *out)
+{
+    kz_err err;
+    bool hit = false;
+
+    if (n->kind == KZ_NODE_OBS) {
+        if ((*out & obs_bit(n->obs_id)) && n->obs_id >= 63)
+            return KZ_OK;
+        err = observation_matches(cx, &cx->obs[0], n->kids[0], &hit);
+        if (err == KZ_OK && hit)
+            *out |= obs_bit(n->obs_id);
+        return err;
+    }
+    for (size_t i = 0; i < n->nkids; i++)
         if ((err = part_node(cx, n->kids[i], out)) != KZ_OK)
             return err;
     return KZ_OK;
 }
 
 kz_err
-kz_pattern_eval_part(const struct kz_pattern *p, const json_t *od, bool *matched)
+kz_pattern_eval_part(const struct kz_pattern *p, const json_t *od, uint64_t *parts)
 {
     struct ctx cx;
     json_t *one;
     kz_err err;
 
     memset(&cx, 0, sizeof(cx));
-    if (p == NULL || matched == NULL || od == NULL)
+    if (p == NULL || parts == NULL || od == NULL)
         return KZ_ERR_INTERNAL;
     one = json_pack("[O]", od);
     cx.mctx = pcre2_match_context_create(NULL);
@@ -1000,10 +1056,10 @@ kz_pattern_eval_part(const struct kz_pattern *p, const json_t *od, bool *matched
     }
     pcre2_set_match_limit(cx.mctx, 1000000);
     pcre2_set_depth_limit(cx.mctx, 10000);
-    *matched = false;
+    *parts = 0;
     err = load_observations(&cx, one, NULL);
     if (err == KZ_OK)
-        err = part_node(&cx, p->root, matched);
+        err = part_node(&cx, p->root, parts);
     for (size_t i = 0; i < cx.nobs; i++)
         free(cx.obs[i].objs);
     free(cx.obs);

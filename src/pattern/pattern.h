@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/err.h"
 #include "base/str.h"
@@ -82,10 +83,17 @@ bool kz_pattern_multi_event(const struct kz_pattern *p);
 double kz_pattern_span_seconds(const struct kz_pattern *p);
 
 /*
- * Whether the one observed-data od satisfies the comparison expression of at least one of
- * the pattern's observation expressions: an observation for which this is false can take
- * no part in any match of the pattern.
+ * Which of the pattern's observation expressions (bit i for the i-th in the text; the 64th
+ * and later share bit 63) the one observed-data od satisfies, qualifiers aside. An
+ * observation with no bit set can take no part in any match of the pattern.
  */
-kz_err kz_pattern_eval_part(const struct kz_pattern *p, const json_t *od, bool *matched);
+kz_err kz_pattern_eval_part(const struct kz_pattern *p, const json_t *od, uint64_t *parts);
+
+/*
+ * The bits (as in kz_pattern_eval_part) of the observation expressions that can hold the
+ * strictly latest observation of a match: an observation later than all others that sets
+ * none of them completes no match (in A FOLLOWEDBY B, only B's).
+ */
+uint64_t kz_pattern_completing(const struct kz_pattern *p);
 
 #endif

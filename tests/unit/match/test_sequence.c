@@ -236,6 +236,44 @@ test_and_of_observations(void **state)
 }
 
 static void
+test_same_time(void **state)
+{
+    /* Equal times: a's latest is not after b's earliest, so a FOLLOWEDBY b holds. */
+    static const char *const rows[] = {
+        "1700000000.0 a.example",
+        "1700000000.0 b.example",
+    };
+    struct result r = RUN(seq_pat, rows, 0);
+    (void)state;
+    assert_int_equal(r.st.hit_lines, 1);
+    assert_string_equal(r.explain, " 2");
+}
+
+static void
+test_completing(void **state)
+{
+    static const struct {
+        const char *pat;
+        uint64_t completing;
+    } cases[] = {
+        {"[a:b = 'c'] FOLLOWEDBY [a:b = 'd'] FOLLOWEDBY [a:b = 'e']", 4},
+        {"[a:b = 'c'] AND [a:b = 'd']", 3},
+        {"([a:b = 'c'] FOLLOWEDBY [a:b = 'd']) REPEATS 2 TIMES", 2},
+        {"([a:b = 'c'] FOLLOWEDBY [a:b = 'd']) OR ([a:b = 'e'] AND [a:b = 'f'])", 14},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct kz_pattern *p = NULL;
+        size_t col;
+        char why[200];
+        assert_int_equal(
+            kz_pattern_compile(kz_str_from_cstr(cases[i].pat), &p, why, sizeof(why), &col), KZ_OK);
+        assert_int_equal(kz_pattern_completing(p), cases[i].completing);
+        kz_pattern_free(p);
+    }
+}
+
+static void
 test_pattern_queries(void **state)
 {
     static const struct {
@@ -271,7 +309,7 @@ test_eval_part(void **state)
     struct kz_pattern *p = NULL;
     size_t col;
     char why[200];
-    bool m = true;
+    uint64_t m = 99;
     json_t *a =
         json_loads("{\"type\":\"observed-data\",\"first_observed\":\"2024-01-01T00:00:00Z\","
                    "\"last_observed\":\"2024-01-01T00:00:00Z\",\"number_observed\":1,"
@@ -284,11 +322,12 @@ test_eval_part(void **state)
                                         &p, why, sizeof(why), &col),
                      KZ_OK);
     assert_int_equal(kz_pattern_eval_part(p, a, &m), KZ_OK);
-    assert_true(m);
+    assert_int_equal(m, 2); /* the second observation expression */
+    assert_int_equal(kz_pattern_completing(p), 2);
     json_object_set_new(json_object_get(json_object_get(a, "objects"), "0"), "value",
                         json_string("c"));
     assert_int_equal(kz_pattern_eval_part(p, a, &m), KZ_OK);
-    assert_false(m);
+    assert_int_equal(m, 0);
     json_decref(a);
     kz_pattern_free(p);
 }
@@ -302,6 +341,7 @@ main(void)
         cmocka_unit_test(test_default_horizon),     cmocka_unit_test(test_repeats_reached),
         cmocka_unit_test(test_repeats_not_reached), cmocka_unit_test(test_window_cap),
         cmocka_unit_test(test_start_stop),          cmocka_unit_test(test_and_of_observations),
+        cmocka_unit_test(test_same_time),           cmocka_unit_test(test_completing),
         cmocka_unit_test(test_pattern_queries),     cmocka_unit_test(test_eval_part),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
