@@ -42,6 +42,7 @@ struct kz_match__evpat {
     uint32_t kinds; /* bit per kz_match_kind of the object types the pattern names */
     bool multi;     /* needs several events: evaluated over a window (sequence.c) */
     double span;    /* the pattern's WITHIN bound in seconds; negative when unbounded */
+    uint64_t min_obs; /* the fewest events a match takes */
 };
 
 struct kz_match_index {

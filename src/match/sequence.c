@@ -24,6 +24,7 @@
 struct win {
     json_t **ev; /* ring of observed-data, owned */
     int64_t *t;
+    uint64_t *parts; /* kz_pattern_eval_part of each */
     size_t head, n, cap;
     int64_t tmax; /* at least the latest time in the window (evicted ones may remain) */
 };
@@ -45,6 +46,7 @@ kz_match__seq_free(struct kz_match__seq *q)
             json_decref(q->w[i].ev[(q->w[i].head + k) % q->w[i].cap]);
         free(q->w[i].ev);
         free(q->w[i].t);
+        free(q->w[i].parts);
     }
     free(q->w);
     free(q);
@@ -96,24 +98,29 @@ clear(struct win *w)
 }
 
 static void
-push(struct kz_match__line *ln, struct win *w, json_t *od, int64_t t)
+push(struct kz_match__line *ln, struct win *w, json_t *od, int64_t t, uint64_t parts)
 {
     if (w->n == w->cap && w->cap < ln->window_events) {
         size_t cap = w->cap ? w->cap * 2 : 16;
         json_t **ev;
         int64_t *ts;
+        uint64_t *ps;
         if (cap > ln->window_events)
             cap = ln->window_events;
         ev = kz_xcalloc(cap, sizeof(*ev));
         ts = kz_xcalloc(cap, sizeof(*ts));
+        ps = kz_xcalloc(cap, sizeof(*ps));
         for (size_t k = 0; k < w->n; k++) {
             ev[k] = w->ev[(w->head + k) % w->cap];
             ts[k] = w->t[(w->head + k) % w->cap];
+            ps[k] = w->parts[(w->head + k) % w->cap];
         }
         free(w->ev);
         free(w->t);
+        free(w->parts);
         w->ev = ev;
         w->t = ts;
+        w->parts = ps;
         w->cap = cap;
         w->head = 0;
     }
@@ -123,6 +130,7 @@ push(struct kz_match__line *ln, struct win *w, json_t *od, int64_t t)
     }
     w->ev[(w->head + w->n) % w->cap] = json_incref(od);
     w->t[(w->head + w->n) % w->cap] = t;
+    w->parts[(w->head + w->n) % w->cap] = parts;
     w->n++;
     if (w->n == 1 || t > w->tmax)
         w->tmax = t;
@@ -136,8 +144,8 @@ kz_match__seq_event(struct kz_match__line *ln, size_t i, json_t *od, int64_t t)
     double span = e->span >= 0 ? e->span : ln->window_seconds;
     int64_t horizon = (int64_t)(span * 1e6);
     json_t *arr;
-    uint64_t parts = 0;
-    bool matched = false;
+    uint64_t parts = 0, *ps;
+    bool matched = false, ok;
 
     if (kz_pattern_eval_part(e->p, od, &parts) != KZ_OK || parts == 0)
         return false;
@@ -146,22 +154,31 @@ kz_match__seq_event(struct kz_match__line *ln, size_t i, json_t *od, int64_t t)
         drop_head(w);
     /*
      * An event later than all the window's that fills no place a match's latest event can
-     * hold (the first steps of a FOLLOWEDBY) completes nothing: keep it without evaluating.
+     * hold (the first steps of a FOLLOWEDBY) completes nothing, nor does one that with the
+     * window still makes fewer events than a match takes: keep it without evaluating.
      */
-    if ((w->n == 0 || t > w->tmax) && !(parts & kz_pattern_completing(e->p))) {
-        push(ln, w, od, t);
+    if (((w->n == 0 || t > w->tmax) && !(parts & kz_pattern_completing(e->p))) ||
+        w->n + 1 < e->min_obs) {
+        push(ln, w, od, t, parts);
         return false;
     }
     arr = json_array();
-    for (size_t k = 0; arr && k < w->n; k++)
-        json_array_append(arr, w->ev[(w->head + k) % w->cap]);
-    if (arr && json_array_append(arr, od) == 0 &&
-        kz_pattern_eval(e->p, arr, NULL, &matched) != KZ_OK)
+    ok = arr != NULL;
+    ps = kz_xmalloc((w->n + 1) * sizeof(*ps));
+    for (size_t k = 0; k < w->n && ok; k++) {
+        ps[k] = w->parts[(w->head + k) % w->cap];
+        ok = json_array_append(arr, w->ev[(w->head + k) % w->cap]) == 0;
+    }
+    ps[w->n] = parts;
+    /* The window's events are not compared again: their parts are known. */
+    if (!ok || json_array_append(arr, od) != 0 ||
+        kz_pattern_eval_parts(e->p, arr, NULL, ps, &matched) != KZ_OK)
         matched = false;
+    free(ps);
     json_decref(arr);
     if (matched)
         clear(w);
     else
-        push(ln, w, od, t);
+        push(ln, w, od, t, parts);
     return matched;
 }

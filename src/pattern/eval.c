@@ -44,6 +44,7 @@ struct ctx {
     const json_t *scos; /* array of SCOs to dereference ids in, or NULL */
     pcre2_match_context *mctx;
     size_t work;
+    const uint64_t *parts; /* per observation, from kz_pattern_eval_part; or NULL */
 };
 
 /* A set of observations that together satisfy an expression. */
@@ -725,7 +726,9 @@ eval_node(struct ctx *cx, const struct kz_pat_node *node, bool want_all, struct 
         for (size_t i = 0; i < cx->nobs; i++) {
             bool hit = false;
             struct match m;
-            if ((err = observation_matches(cx, &cx->obs[i], node->kids[0], &hit)) != KZ_OK)
+            if (cx->parts && node->obs_id < 63)
+                hit = (cx->parts[i] >> node->obs_id) & 1;
+            else if ((err = observation_matches(cx, &cx->obs[i], node->kids[0], &hit)) != KZ_OK)
                 goto done;
             if (!hit)
                 continue;
@@ -892,6 +895,13 @@ kz_err
 kz_pattern_eval(const struct kz_pattern *p, const json_t *observations, const json_t *scos,
                 bool *matched)
 {
+    return kz_pattern_eval_parts(p, observations, scos, NULL, matched);
+}
+
+kz_err
+kz_pattern_eval_parts(const struct kz_pattern *p, const json_t *observations, const json_t *scos,
+                      const uint64_t *parts, bool *matched)
+{
     struct ctx cx;
     struct mset res = {0};
     kz_err err;
@@ -899,6 +909,7 @@ kz_pattern_eval(const struct kz_pattern *p, const json_t *observations, const js
     memset(&cx, 0, sizeof(cx));
     if (p == NULL || matched == NULL)
         return KZ_ERR_INTERNAL;
+    cx.parts = parts;
     cx.mctx = pcre2_match_context_create(NULL);
     if (cx.mctx == NULL)
         return KZ_ERR_NOMEM;
@@ -1009,6 +1020,39 @@ completing_of(const struct kz_pattern *p, const struct kz_pat_node *n)
     for (size_t i = 0; i < n->nkids; i++)
         m |= completing_of(p, n->kids[i]);
     return m;
+}
+
+static uint64_t
+min_obs_node(const struct kz_pat_node *n)
+{
+    uint64_t m = 0, k;
+
+    switch (n->kind) {
+    case KZ_NODE_OBS:
+        return 1;
+    case KZ_NODE_OOR:
+        m = UINT64_MAX;
+        for (size_t i = 0; i < n->nkids; i++) {
+            k = min_obs_node(n->kids[i]);
+            m = k < m ? k : m;
+        }
+        return m;
+    case KZ_NODE_REPEATS:
+        k = min_obs_node(n->kids[0]);
+        return n->times > UINT64_MAX / k ? UINT64_MAX : n->times * k;
+    default: /* AND, FOLLOWEDBY add up (their sides share no observation); qualifiers keep */
+        for (size_t i = 0; i < n->nkids; i++) {
+            k = min_obs_node(n->kids[i]);
+            m = m > UINT64_MAX - k ? UINT64_MAX : m + k;
+        }
+        return m;
+    }
+}
+
+uint64_t
+kz_pattern_min_observations(const struct kz_pattern *p)
+{
+    return p ? min_obs_node(p->root) : 0;
 }
 
 uint64_t

@@ -96,4 +96,14 @@ kz_err kz_pattern_eval_part(const struct kz_pattern *p, const json_t *od, uint64
  */
 uint64_t kz_pattern_completing(const struct kz_pattern *p);
 
+/* The fewest observations a match of the pattern takes ([a] AND [b] REPEATS 3 TIMES: 4). */
+uint64_t kz_pattern_min_observations(const struct kz_pattern *p);
+
+/*
+ * kz_pattern_eval with parts[i] the kz_pattern_eval_part answer for observation i (with the
+ * same pattern, scos NULL), so the observations' comparisons are not tried again.
+ */
+kz_err kz_pattern_eval_parts(const struct kz_pattern *p, const json_t *observations,
+                             const json_t *scos, const uint64_t *parts, bool *matched);
+
 #endif

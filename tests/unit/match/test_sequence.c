@@ -255,11 +255,13 @@ test_completing(void **state)
     static const struct {
         const char *pat;
         uint64_t completing;
+        uint64_t min_obs;
     } cases[] = {
-        {"[a:b = 'c'] FOLLOWEDBY [a:b = 'd'] FOLLOWEDBY [a:b = 'e']", 4},
-        {"[a:b = 'c'] AND [a:b = 'd']", 3},
-        {"([a:b = 'c'] FOLLOWEDBY [a:b = 'd']) REPEATS 2 TIMES", 2},
-        {"([a:b = 'c'] FOLLOWEDBY [a:b = 'd']) OR ([a:b = 'e'] AND [a:b = 'f'])", 14},
+        {"[a:b = 'c'] FOLLOWEDBY [a:b = 'd'] FOLLOWEDBY [a:b = 'e']", 4, 3},
+        {"[a:b = 'c'] AND [a:b = 'd'] REPEATS 3 TIMES", 3, 4},
+        {"([a:b = 'c'] FOLLOWEDBY [a:b = 'd']) REPEATS 2 TIMES WITHIN 5 SECONDS", 2, 4},
+        {"([a:b = 'c'] FOLLOWEDBY [a:b = 'd']) OR ([a:b = 'e'] AND [a:b = 'f'] AND [a:b = 'g'])",
+         30, 2},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -269,8 +271,26 @@ test_completing(void **state)
         assert_int_equal(
             kz_pattern_compile(kz_str_from_cstr(cases[i].pat), &p, why, sizeof(why), &col), KZ_OK);
         assert_int_equal(kz_pattern_completing(p), cases[i].completing);
+        assert_int_equal(kz_pattern_min_observations(p), cases[i].min_obs);
         kz_pattern_free(p);
     }
+}
+
+static void
+test_never_reachable(void **state)
+{
+    /* REPEATS 5 cannot be reached with a window of 3 events (and the new one): no hit. */
+    static const char *const rows[] = {
+        "1700000000.0 c.example", "1700000001.0 c.example", "1700000002.0 c.example",
+        "1700000003.0 c.example", "1700000004.0 c.example", "1700000005.0 c.example",
+    };
+    struct result r = RUN("[domain-name:value = 'c.example'] REPEATS 5 TIMES", rows, 3);
+    (void)state;
+    assert_int_equal(r.st.hit_lines, 0);
+    assert_int_equal(r.st.window_dropped, 3);
+    r = RUN("[domain-name:value = 'c.example'] REPEATS 5 TIMES", rows, 4);
+    assert_int_equal(r.st.hit_lines, 1);
+    assert_string_equal(r.explain, " 5");
 }
 
 static void
@@ -342,7 +362,8 @@ main(void)
         cmocka_unit_test(test_repeats_not_reached), cmocka_unit_test(test_window_cap),
         cmocka_unit_test(test_start_stop),          cmocka_unit_test(test_and_of_observations),
         cmocka_unit_test(test_same_time),           cmocka_unit_test(test_completing),
-        cmocka_unit_test(test_pattern_queries),     cmocka_unit_test(test_eval_part),
+        cmocka_unit_test(test_never_reachable),     cmocka_unit_test(test_pattern_queries),
+        cmocka_unit_test(test_eval_part),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
