@@ -43,6 +43,7 @@ struct kz_match__evpat {
     bool multi;     /* needs several events: evaluated over a window (sequence.c) */
     double span;    /* the pattern's WITHIN bound in seconds; negative when unbounded */
     uint64_t min_obs; /* the fewest events a match takes */
+    uint64_t required; /* kz_pattern_required */
 };
 
 struct kz_match_index {

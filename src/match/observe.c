@@ -68,6 +68,7 @@ kz_match__add_eval(struct kz_match_index *ix, struct kz_pattern *p, const char *
     ix->evals[ix->nevals].multi = kz_pattern_multi_event(p);
     ix->evals[ix->nevals].span = kz_pattern_span_seconds(p);
     ix->evals[ix->nevals].min_obs = kz_pattern_min_observations(p);
+    ix->evals[ix->nevals].required = kz_pattern_required(p);
     ix->nmulti += ix->evals[ix->nevals].multi;
     ix->nevals++;
 }

@@ -26,7 +26,8 @@ struct win {
     int64_t *t;
     uint64_t *parts; /* kz_pattern_eval_part of each */
     size_t head, n, cap;
-    int64_t tmax; /* at least the latest time in the window (evicted ones may remain) */
+    int64_t tmax;      /* at least the latest time in the window (evicted ones may remain) */
+    uint32_t nbit[64]; /* events of the window with each parts bit */
 };
 
 struct kz_match__seq {
@@ -81,8 +82,27 @@ kz_match__seq_fallback_time(struct kz_match__line *ln, int64_t t_us)
 }
 
 static void
+count_bits(struct win *w, uint64_t parts, int d)
+{
+    for (; parts; parts &= parts - 1)
+        w->nbit[__builtin_ctzll(parts)] += (uint32_t)d;
+}
+
+/* The parts bits some event of the window has. */
+static uint64_t
+window_bits(const struct win *w)
+{
+    uint64_t m = 0;
+
+    for (unsigned b = 0; b < 64; b++)
+        m |= (uint64_t)(w->nbit[b] != 0) << b;
+    return m;
+}
+
+static void
 drop_head(struct win *w)
 {
+    count_bits(w, w->parts[w->head], -1);
     json_decref(w->ev[w->head]);
     w->head = (w->head + 1) % w->cap;
     w->n--;
@@ -131,6 +151,7 @@ push(struct kz_match__line *ln, struct win *w, json_t *od, int64_t t, uint64_t p
     w->ev[(w->head + w->n) % w->cap] = json_incref(od);
     w->t[(w->head + w->n) % w->cap] = t;
     w->parts[(w->head + w->n) % w->cap] = parts;
+    count_bits(w, parts, 1);
     w->n++;
     if (w->n == 1 || t > w->tmax)
         w->tmax = t;
@@ -155,10 +176,11 @@ kz_match__seq_event(struct kz_match__line *ln, size_t i, json_t *od, int64_t t)
     /*
      * An event later than all the window's that fills no place a match's latest event can
      * hold (the first steps of a FOLLOWEDBY) completes nothing, nor does one that with the
-     * window still makes fewer events than a match takes: keep it without evaluating.
+     * window still makes fewer events than a match takes, or lacks an observation expression
+     * every match needs: keep it without evaluating.
      */
     if (((w->n == 0 || t > w->tmax) && !(parts & kz_pattern_completing(e->p))) ||
-        w->n + 1 < e->min_obs) {
+        w->n + 1 < e->min_obs || ((window_bits(w) | parts) & e->required) != e->required) {
         push(ln, w, od, t, parts);
         return false;
     }

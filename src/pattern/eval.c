@@ -1049,6 +1049,31 @@ min_obs_node(const struct kz_pat_node *n)
     }
 }
 
+static uint64_t
+required_node(const struct kz_pat_node *n)
+{
+    uint64_t m;
+
+    if (n->kind == KZ_NODE_OBS)
+        return obs_bit(n->obs_id);
+    if (n->kind == KZ_NODE_OOR) {
+        m = UINT64_MAX;
+        for (size_t i = 0; i < n->nkids; i++)
+            m &= required_node(n->kids[i]);
+        return m;
+    }
+    m = 0;
+    for (size_t i = 0; i < n->nkids; i++)
+        m |= required_node(n->kids[i]);
+    return m;
+}
+
+uint64_t
+kz_pattern_required(const struct kz_pattern *p)
+{
+    return p ? required_node(p->root) : 0;
+}
+
 uint64_t
 kz_pattern_min_observations(const struct kz_pattern *p)
 {

@@ -96,6 +96,12 @@ kz_err kz_pattern_eval_part(const struct kz_pattern *p, const json_t *od, uint64
  */
 uint64_t kz_pattern_completing(const struct kz_pattern *p);
 
+/*
+ * The bits (as in kz_pattern_eval_part) of the observation expressions every match needs
+ * an observation of (in [a] AND ([b] OR [c]) only a's).
+ */
+uint64_t kz_pattern_required(const struct kz_pattern *p);
+
 /* The fewest observations a match of the pattern takes ([a] AND [b] REPEATS 3 TIMES: 4). */
 uint64_t kz_pattern_min_observations(const struct kz_pattern *p);
 

@@ -256,12 +256,14 @@ test_completing(void **state)
         const char *pat;
         uint64_t completing;
         uint64_t min_obs;
+        uint64_t required;
     } cases[] = {
-        {"[a:b = 'c'] FOLLOWEDBY [a:b = 'd'] FOLLOWEDBY [a:b = 'e']", 4, 3},
-        {"[a:b = 'c'] AND [a:b = 'd'] REPEATS 3 TIMES", 3, 4},
-        {"([a:b = 'c'] FOLLOWEDBY [a:b = 'd']) REPEATS 2 TIMES WITHIN 5 SECONDS", 2, 4},
+        {"[a:b = 'c'] FOLLOWEDBY [a:b = 'd'] FOLLOWEDBY [a:b = 'e']", 4, 3, 7},
+        {"[a:b = 'c'] AND [a:b = 'd'] REPEATS 3 TIMES", 3, 4, 3},
+        {"([a:b = 'c'] FOLLOWEDBY [a:b = 'd']) REPEATS 2 TIMES WITHIN 5 SECONDS", 2, 4, 3},
         {"([a:b = 'c'] FOLLOWEDBY [a:b = 'd']) OR ([a:b = 'e'] AND [a:b = 'f'] AND [a:b = 'g'])",
-         30, 2},
+         30, 2, 0},
+        {"[a:b = 'c'] AND ([a:b = 'd'] OR [a:b = 'e'])", 7, 2, 1},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -272,6 +274,7 @@ test_completing(void **state)
             kz_pattern_compile(kz_str_from_cstr(cases[i].pat), &p, why, sizeof(why), &col), KZ_OK);
         assert_int_equal(kz_pattern_completing(p), cases[i].completing);
         assert_int_equal(kz_pattern_min_observations(p), cases[i].min_obs);
+        assert_int_equal(kz_pattern_required(p), cases[i].required);
         kz_pattern_free(p);
     }
 }
