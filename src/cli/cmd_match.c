@@ -46,6 +46,8 @@ struct opts {
     bool no_sightings;
     uint64_t threads;
     uint64_t window;
+    uint64_t window_events_seconds; /* multi-event patterns without WITHIN */
+    uint64_t window_events;
     /* talking to the hub */
     const char *url;
     const char *key;
@@ -99,6 +101,7 @@ usage(FILE *f)
           "       [--format auto|eve|zeek|zeek-json|csv|text] [--summary FILE] [--out FILE]\n"
           "       [--bundle] [--explain] [--identity ID] [--window SECONDS] [--threads N]\n"
           "       [--csv-map COL=KIND,...] [--no-sightings] [--quiet]\n"
+          "       [--window-events-seconds N] [--window-events N]\n"
           "       [--collection C]... [--state DIR] [--cacert F] [--follow] [--poll-seconds N]\n"
           "       [--post] [--post-collection C] [--spool DIR] [--post-batch N]\n"
           "  --indicators SRC  a STIX bundle, JSON lines of STIX objects, or a plain list of\n"
@@ -112,7 +115,11 @@ usage(FILE *f)
           "  --explain         print each hit to standard error: field, value, indicator\n"
           "  --identity ID     where_sighted_refs / created_by_ref of the sightings\n"
           "  --window SECONDS  hits of one indicator in one window make one sighting (3600)\n"
-          "  --threads N       scan plain files with N threads (default 1)\n"
+          "  --threads N       scan plain files with N threads (default 1; 1 when a pattern\n"
+          "                    needs several events)\n"
+          "  --window-events-seconds N  how far back (event time) a pattern of several\n"
+          "                    events without WITHIN looks (3600)\n"
+          "  --window-events N the most events such a pattern keeps (10000)\n"
           "  --csv-map MAP     CSV columns: name=ip|domain|host|url|uri|urihost|hash|email|ts\n"
           "  --url URL         pull indicators from the hub (TAXII 2.1) with --key ID:TOKEN:\n"
           "                    every collection the key may read, or each --collection C\n"
@@ -183,7 +190,9 @@ new_scanner(struct run *r, enum kz_match_format f, const char *file,
                                     .csv_map = r->o.csv_map,
                                     .explain = r->o.explain ? stderr : NULL,
                                     .source = file,
-                                    .sightings = sg};
+                                    .sightings = sg,
+                                    .window_seconds = (double)r->o.window_events_seconds,
+                                    .window_events = (uint32_t)r->o.window_events};
     struct kz_match_scanner *s = NULL;
 
     if (kz_match_scanner_new(r->ix, &so, &s) != KZ_OK)
@@ -239,7 +248,11 @@ scan_mapped(struct run *r, const char *file, const char *p, size_t n)
     if (f == KZ_FMT_AUTO)
         f = kz_match_detect(p, n < 65536 ? n : 65536);
     hl = kz_match_header_len(f, p, n);
-    if (n < (1u << 20) * nt)
+    /*
+     * A pattern of several events needs them in order in one window: such an index scans
+     * each file in one thread rather than miss sequences split between chunks.
+     */
+    if (n < (1u << 20) * nt || kz_match_index_multi_event(r->ix))
         nt = 1;
     at = p;
     for (size_t t = 0; t < nt; t++) {
@@ -392,6 +405,8 @@ write_summary(const struct run *r, const char *path, double index_s, double scan
             kz_match_index_indicators(ix), index_s, scan_s,
             (unsigned long long)r->total.bytes, kz_match_index_keys(ix), kz_match_index_memory(ix),
             r->o.follow ? r->emitted : r->sightings ? kz_match_sightings_count(r->sightings) : 0);
+    if (kz_match_index_multi_event(ix))
+        fprintf(f, "\"window_dropped\":%llu,", (unsigned long long)r->total.window_dropped);
     if (r->use_hub)
         fprintf(f, "\"pulled\":%llu,", (unsigned long long)r->pulled);
     if (r->o.post)
@@ -429,11 +444,15 @@ parse_args(int argc, char **argv, struct opts *o, char ***logs, int *nlogs)
         {"cacert", required_argument, NULL, 'C'},     {"poll-seconds", required_argument, NULL, 'p'},
         {"post-collection", required_argument, NULL, 'R'},
         {"post-batch", required_argument, NULL, 'B'},
+        {"window-events-seconds", required_argument, NULL, 'W'},
+        {"window-events", required_argument, NULL, 'E'},
         {NULL, 0, NULL, 0}};
     int c;
 
     o->threads = 1;
     o->window = 3600;
+    o->window_events_seconds = 3600;
+    o->window_events = 10000;
     o->poll_seconds = 60;
     o->post_batch = 300;
     o->state = "./var/sensor";
@@ -468,6 +487,19 @@ parse_args(int argc, char **argv, struct opts *o, char ***logs, int *nlogs)
         case 'w':
             if (kz_str_to_u64(kz_str_from_cstr(optarg), 1, 366u * 86400, &o->window) != KZ_OK) {
                 fprintf(stderr, "kizuna match: bad --window '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'W':
+            if (kz_str_to_u64(kz_str_from_cstr(optarg), 1, 366u * 86400,
+                              &o->window_events_seconds) != KZ_OK) {
+                fprintf(stderr, "kizuna match: bad --window-events-seconds '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'E':
+            if (kz_str_to_u64(kz_str_from_cstr(optarg), 1, 1000000, &o->window_events) != KZ_OK) {
+                fprintf(stderr, "kizuna match: --window-events must be 1..1000000\n");
                 return 2;
             }
             break;

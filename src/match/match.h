@@ -79,6 +79,8 @@ kz_err kz_match_index_finish(struct kz_match_index *ix);
 size_t kz_match_index_indicators(const struct kz_match_index *ix);
 size_t kz_match_index_keys(const struct kz_match_index *ix);
 size_t kz_match_index_memory(const struct kz_match_index *ix);
+/* How many of the evaluator's patterns need several events (see src/match/sequence.c). */
+size_t kz_match_index_multi_event(const struct kz_match_index *ix);
 
 /* The STIX id of indicator number i into out (KZ_STIX_ID_MAX bytes). */
 void kz_match_index_id(const struct kz_match_index *ix, uint32_t i, char *out, size_t outlen);
@@ -110,6 +112,7 @@ struct kz_match_stats {
     uint64_t bytes;
     size_t nbad;        /* how many of bad_at are filled */
     uint64_t bad_at[KZ_MATCH_BAD_KEEP]; /* 1-based line numbers of the first bad lines */
+    uint64_t window_dropped; /* events a multi-event pattern's full window had to forget */
 };
 
 struct kz_match_sightings;
@@ -120,7 +123,17 @@ struct kz_match_scan_opts {
     FILE *explain;               /* when set: one line per hit with the field and indicator */
     const char *source;          /* file name for --explain */
     struct kz_match_sightings *sightings; /* NULL: count only */
+    /*
+     * Multi-event patterns (FOLLOWEDBY, AND of observations, REPEATS): how far back in event
+     * time (seconds, when the pattern has no WITHIN) and how many events the window keeps;
+     * 0 takes the defaults below.
+     */
+    double window_seconds;
+    uint32_t window_events;
 };
+
+#define KZ_MATCH_WINDOW_SECONDS 3600.0
+#define KZ_MATCH_WINDOW_EVENTS 10000u
 
 struct kz_match_scanner; /* one per thread */
 

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "match/match.h"
 
 #define KZ_MATCH_NO_WINDOW UINT32_MAX
@@ -38,6 +40,10 @@ struct kz_match__evpat {
     struct kz_pattern *p;
     uint32_t ind;
     uint32_t kinds; /* bit per kz_match_kind of the object types the pattern names */
+    bool multi;     /* needs several events: evaluated over a window (sequence.c) */
+    double span;    /* the pattern's WITHIN bound in seconds; negative when unbounded */
+    uint64_t min_obs; /* the fewest events a match takes */
+    uint64_t required; /* kz_pattern_required */
 };
 
 struct kz_match_index {
@@ -76,6 +82,7 @@ struct kz_match_index {
     uint64_t dom_labels;
     struct kz_match__evpat *evals;
     size_t nevals, evals_cap;
+    size_t nmulti; /* evals with multi set */
     bool finished;
 };
 
@@ -212,7 +219,21 @@ struct kz_match__line {
     uint32_t obs_kinds; /* bit per kind noted */
     char obsbuf[4096];
     size_t obsbuf_n;
+    struct kz_match__seq *seq; /* windows of the multi-event patterns; NULL until needed */
+    double window_seconds;     /* from the scan options, defaults applied */
+    uint32_t window_events;
+    uint64_t window_dropped;
 };
+
+struct kz_match__seq;
+/*
+ * Adds the event od (owned by the caller) at time t_us to the window of multi-event pattern
+ * number i and evaluates the pattern over the window; true when the event completed a match.
+ */
+bool kz_match__seq_event(struct kz_match__line *ln, size_t i, json_t *od, int64_t t_us);
+/* The event time for a line without one: just after the previous event (arrival order). */
+int64_t kz_match__seq_fallback_time(struct kz_match__line *ln, int64_t t_us);
+void kz_match__seq_free(struct kz_match__seq *q);
 
 /* Notes an observed value for the evaluator; a no-op when the index has no patterns for it. */
 void kz_match__observe(struct kz_match__line *ln, enum kz_match_kind kind, const char *field,

@@ -4,8 +4,9 @@
  * While a line is read, the values its reader looks up are noted; after the line they
  * become one STIX observed-data (the SCOs, and a network-traffic object joining the source
  * and destination addresses) and every such pattern is evaluated on it. A pattern that
- * needs several events (FOLLOWEDBY, REPEATS, WITHIN) sees one event at a time.
- * Nothing of this runs when the index has no such pattern.
+ * needs several events (FOLLOWEDBY, AND of observations, REPEATS) is evaluated over a
+ * window of recent events instead (sequence.c). Nothing of this runs when the index has no
+ * such pattern.
  */
 #include "match/match_int.h"
 
@@ -47,6 +48,12 @@ kinds_named(const char *text)
     return k;
 }
 
+size_t
+kz_match_index_multi_event(const struct kz_match_index *ix)
+{
+    return ix->nmulti;
+}
+
 void
 kz_match__add_eval(struct kz_match_index *ix, struct kz_pattern *p, const char *text,
                    uint32_t ind)
@@ -58,6 +65,11 @@ kz_match__add_eval(struct kz_match_index *ix, struct kz_pattern *p, const char *
     ix->evals[ix->nevals].p = p;
     ix->evals[ix->nevals].ind = ind;
     ix->evals[ix->nevals].kinds = kinds_named(text);
+    ix->evals[ix->nevals].multi = kz_pattern_multi_event(p);
+    ix->evals[ix->nevals].span = kz_pattern_span_seconds(p);
+    ix->evals[ix->nevals].min_obs = kz_pattern_min_observations(p);
+    ix->evals[ix->nevals].required = kz_pattern_required(p);
+    ix->nmulti += ix->evals[ix->nevals].multi;
     ix->nevals++;
 }
 
@@ -161,19 +173,27 @@ kz_match__eval_line(struct kz_match__line *ln)
         json_decref(objects);
         return;
     }
+    /* Multi-event patterns need an order: a line without a time comes after the last. */
+    if (ix->nmulti)
+        t = kz_match__seq_fallback_time(ln, t);
     kz_time_format_us(t != INT64_MIN ? t : kz_time_now_us(), when);
     od = json_pack("{s:s, s:s, s:s, s:i, s:o}", "type", "observed-data", "first_observed", when,
                    "last_observed", when, "number_observed", 1, "objects", objects);
-    obs = json_pack("[o]", od);
+    obs = json_pack("[O]", od);
     for (size_t i = 0; obs && i < ix->nevals; i++) {
         bool matched = false;
         if (!(ix->evals[i].kinds & ln->obs_kinds))
             continue;
-        if (kz_pattern_eval(ix->evals[i].p, obs, NULL, &matched) == KZ_OK && matched) {
+        if (ix->evals[i].multi)
+            matched = kz_match__seq_event(ln, i, od, t);
+        else if (kz_pattern_eval(ix->evals[i].p, obs, NULL, &matched) != KZ_OK)
+            matched = false;
+        if (matched) {
             const struct kz_match__obs *o = &ln->obs[first];
             kz_match__emit_ind(ln, ix->evals[i].ind, o->kind, kz_match__pattern_field,
                                ln->obsbuf + o->off, o->len);
         }
     }
     json_decref(obs);
+    json_decref(od);
 }

@@ -201,6 +201,8 @@ kz_match_scanner_new(const struct kz_match_index *ix, const struct kz_match_scan
     s->ix = ix;
     s->o = *o;
     s->ln.ix = ix;
+    s->ln.window_seconds = o->window_seconds > 0 ? o->window_seconds : KZ_MATCH_WINDOW_SECONDS;
+    s->ln.window_events = o->window_events ? o->window_events : KZ_MATCH_WINDOW_EVENTS;
     s->csv.map = o->csv_map;
     *out = s;
     return KZ_OK;
@@ -223,6 +225,7 @@ kz_match_scanner_free(struct kz_match_scanner *s)
         return;
     kz_match__zeek_release(&s->zeek);
     kz_match__csv_release(&s->csv);
+    kz_match__seq_free(s->ln.seq);
     free(s);
 }
 
@@ -242,6 +245,7 @@ kz_match_stats_add(struct kz_match_stats *to, const struct kz_match_stats *from)
     for (size_t i = 0; i < from->nbad && to->nbad < KZ_MATCH_BAD_KEEP; i++)
         to->bad_at[to->nbad++] = from->bad_at[i];
     to->bad_lines += from->bad_lines;
+    to->window_dropped += from->window_dropped;
 }
 
 static void
@@ -357,6 +361,7 @@ kz_match_scanner_feed(struct kz_match_scanner *s, const char *p, size_t n, uint6
             one_line(s, p, len, lineno++);
             p += len + (p + len < end);
         }
+        s->st.window_dropped = s->ln.window_dropped;
         return lineno - first_line;
     }
     while (p < end) {
@@ -365,5 +370,6 @@ kz_match_scanner_feed(struct kz_match_scanner *s, const char *p, size_t n, uint6
         one_line(s, p, (size_t)(le - p), lineno++);
         p = nl ? nl + 1 : end;
     }
+    s->st.window_dropped = s->ln.window_dropped;
     return lineno - first_line;
 }

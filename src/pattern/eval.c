@@ -23,7 +23,12 @@
 struct kz_pattern {
     struct kz_pat_pool pool;
     struct kz_pat_node *root;
+    unsigned nobsnodes;  /* OBS nodes, numbered by obs_id */
+    uint64_t completing; /* bit per OBS node that can hold the latest event of a match */
 };
+
+static void number_obs(struct kz_pattern *p, struct kz_pat_node *n);
+static uint64_t completing_of(const struct kz_pattern *p, const struct kz_pat_node *n);
 
 /* One observed-data, with its objects found. */
 struct obs {
@@ -39,6 +44,7 @@ struct ctx {
     const json_t *scos; /* array of SCOs to dereference ids in, or NULL */
     pcre2_match_context *mctx;
     size_t work;
+    const uint64_t *parts; /* per observation, from kz_pattern_eval_part; or NULL */
 };
 
 /* A set of observations that together satisfy an expression. */
@@ -720,7 +726,9 @@ eval_node(struct ctx *cx, const struct kz_pat_node *node, bool want_all, struct 
         for (size_t i = 0; i < cx->nobs; i++) {
             bool hit = false;
             struct match m;
-            if ((err = observation_matches(cx, &cx->obs[i], node->kids[0], &hit)) != KZ_OK)
+            if (cx->parts && node->obs_id < 63)
+                hit = (cx->parts[i] >> node->obs_id) & 1;
+            else if ((err = observation_matches(cx, &cx->obs[i], node->kids[0], &hit)) != KZ_OK)
                 goto done;
             if (!hit)
                 continue;
@@ -868,6 +876,8 @@ kz_pattern_compile(struct kz_str pattern, struct kz_pattern **out, char *why, si
         kz_pattern_free(p);
         return err;
     }
+    number_obs(p, p->root);
+    p->completing = completing_of(p, p->root);
     *out = p;
     return KZ_OK;
 }
@@ -885,6 +895,13 @@ kz_err
 kz_pattern_eval(const struct kz_pattern *p, const json_t *observations, const json_t *scos,
                 bool *matched)
 {
+    return kz_pattern_eval_parts(p, observations, scos, NULL, matched);
+}
+
+kz_err
+kz_pattern_eval_parts(const struct kz_pattern *p, const json_t *observations, const json_t *scos,
+                      const uint64_t *parts, bool *matched)
+{
     struct ctx cx;
     struct mset res = {0};
     kz_err err;
@@ -892,6 +909,7 @@ kz_pattern_eval(const struct kz_pattern *p, const json_t *observations, const js
     memset(&cx, 0, sizeof(cx));
     if (p == NULL || matched == NULL)
         return KZ_ERR_INTERNAL;
+    cx.parts = parts;
     cx.mctx = pcre2_match_context_create(NULL);
     if (cx.mctx == NULL)
         return KZ_ERR_NOMEM;
@@ -911,5 +929,210 @@ done:
         free(cx.obs[i].objs);
     free(cx.obs);
     pcre2_match_context_free(cx.mctx);
+    return err;
+}
+
+/* ---- what a scan over a stream of events asks of a pattern ---- */
+
+static bool
+multi_node(const struct kz_pat_node *n)
+{
+    if (n->kind == KZ_NODE_OAND || n->kind == KZ_NODE_FOLLOWEDBY || n->kind == KZ_NODE_REPEATS)
+        return true;
+    if (n->kind == KZ_NODE_OBS)
+        return false;
+    for (size_t i = 0; i < n->nkids; i++)
+        if (multi_node(n->kids[i]))
+            return true;
+    return false;
+}
+
+bool
+kz_pattern_multi_event(const struct kz_pattern *p)
+{
+    return p != NULL && multi_node(p->root);
+}
+
+static double
+span_node(const struct kz_pat_node *n)
+{
+    double s, k;
+
+    switch (n->kind) {
+    case KZ_NODE_OBS:
+        return 0;
+    case KZ_NODE_WITHIN:
+        k = span_node(n->kids[0]);
+        return k >= 0 && k < n->seconds ? k : n->seconds;
+    case KZ_NODE_STARTSTOP:
+        return span_node(n->kids[0]);
+    case KZ_NODE_OOR:
+        s = 0;
+        for (size_t i = 0; i < n->nkids; i++) {
+            k = span_node(n->kids[i]);
+            if (k < 0)
+                return -1;
+            s = k > s ? k : s;
+        }
+        return s;
+    default: /* AND, FOLLOWEDBY, REPEATS: as far apart as the events come */
+        return -1;
+    }
+}
+
+double
+kz_pattern_span_seconds(const struct kz_pattern *p)
+{
+    return p ? span_node(p->root) : -1;
+}
+
+/* Bit of OBS node number id; past 63 every node shares bit 63. */
+static uint64_t
+obs_bit(unsigned id)
+{
+    return 1ull << (id < 63 ? id : 63);
+}
+
+static void
+number_obs(struct kz_pattern *p, struct kz_pat_node *n)
+{
+    if (n->kind == KZ_NODE_OBS) {
+        n->obs_id = p->nobsnodes++;
+        return;
+    }
+    for (size_t i = 0; i < n->nkids; i++)
+        number_obs(p, n->kids[i]);
+}
+
+/*
+ * The OBS nodes whose observation can be the strictly latest one of a match: in
+ * A FOLLOWEDBY B only B's (A's latest is not after B's earliest); in AND and OR any kid's.
+ */
+static uint64_t
+completing_of(const struct kz_pattern *p, const struct kz_pat_node *n)
+{
+    uint64_t m = 0;
+
+    if (n->kind == KZ_NODE_OBS)
+        return obs_bit(n->obs_id);
+    if (n->kind == KZ_NODE_FOLLOWEDBY)
+        return completing_of(p, n->kids[n->nkids - 1]);
+    for (size_t i = 0; i < n->nkids; i++)
+        m |= completing_of(p, n->kids[i]);
+    return m;
+}
+
+static uint64_t
+min_obs_node(const struct kz_pat_node *n)
+{
+    uint64_t m = 0, k;
+
+    switch (n->kind) {
+    case KZ_NODE_OBS:
+        return 1;
+    case KZ_NODE_OOR:
+        m = UINT64_MAX;
+        for (size_t i = 0; i < n->nkids; i++) {
+            k = min_obs_node(n->kids[i]);
+            m = k < m ? k : m;
+        }
+        return m;
+    case KZ_NODE_REPEATS:
+        k = min_obs_node(n->kids[0]);
+        return n->times > UINT64_MAX / k ? UINT64_MAX : n->times * k;
+    default: /* AND, FOLLOWEDBY add up (their sides share no observation); qualifiers keep */
+        for (size_t i = 0; i < n->nkids; i++) {
+            k = min_obs_node(n->kids[i]);
+            m = m > UINT64_MAX - k ? UINT64_MAX : m + k;
+        }
+        return m;
+    }
+}
+
+static uint64_t
+required_node(const struct kz_pat_node *n)
+{
+    uint64_t m;
+
+    if (n->kind == KZ_NODE_OBS)
+        return obs_bit(n->obs_id);
+    if (n->kind == KZ_NODE_OOR) {
+        m = UINT64_MAX;
+        for (size_t i = 0; i < n->nkids; i++)
+            m &= required_node(n->kids[i]);
+        return m;
+    }
+    m = 0;
+    for (size_t i = 0; i < n->nkids; i++)
+        m |= required_node(n->kids[i]);
+    return m;
+}
+
+uint64_t
+kz_pattern_required(const struct kz_pattern *p)
+{
+    return p ? required_node(p->root) : 0;
+}
+
+uint64_t
+kz_pattern_min_observations(const struct kz_pattern *p)
+{
+    return p ? min_obs_node(p->root) : 0;
+}
+
+uint64_t
+kz_pattern_completing(const struct kz_pattern *p)
+{
+    return p ? p->completing : 0;
+}
+
+static kz_err
+part_node(struct ctx *cx, const struct kz_pat_node *n, uint64_t *out)
+{
+    kz_err err;
+    bool hit = false;
+
+    if (n->kind == KZ_NODE_OBS) {
+        if ((*out & obs_bit(n->obs_id)) && n->obs_id >= 63)
+            return KZ_OK;
+        err = observation_matches(cx, &cx->obs[0], n->kids[0], &hit);
+        if (err == KZ_OK && hit)
+            *out |= obs_bit(n->obs_id);
+        return err;
+    }
+    for (size_t i = 0; i < n->nkids; i++)
+        if ((err = part_node(cx, n->kids[i], out)) != KZ_OK)
+            return err;
+    return KZ_OK;
+}
+
+kz_err
+kz_pattern_eval_part(const struct kz_pattern *p, const json_t *od, uint64_t *parts)
+{
+    struct ctx cx;
+    json_t *one;
+    kz_err err;
+
+    memset(&cx, 0, sizeof(cx));
+    if (p == NULL || parts == NULL || od == NULL)
+        return KZ_ERR_INTERNAL;
+    one = json_pack("[O]", od);
+    cx.mctx = pcre2_match_context_create(NULL);
+    if (one == NULL || cx.mctx == NULL) {
+        json_decref(one);
+        pcre2_match_context_free(cx.mctx);
+        return KZ_ERR_NOMEM;
+    }
+    pcre2_set_match_limit(cx.mctx, 1000000);
+    pcre2_set_depth_limit(cx.mctx, 10000);
+    *parts = 0;
+    err = load_observations(&cx, one, NULL);
+    if (err == KZ_OK)
+        err = part_node(&cx, p->root, parts);
+    for (size_t i = 0; i < cx.nobs; i++)
+        free(cx.obs[i].objs);
+    free(cx.obs);
+    pcre2_match_context_free(cx.mctx);
+    json_decref(one);
     return err;
 }

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/err.h"
 #include "base/str.h"
@@ -66,5 +67,49 @@ void kz_pattern_free(struct kz_pattern *p);
  */
 kz_err kz_pattern_eval(const struct kz_pattern *p, const json_t *observations, const json_t *scos,
                        bool *matched);
+
+/*
+ * True when the pattern can only match several observations together: it has an AND or a
+ * FOLLOWEDBY of observation expressions, or REPEATS. Patterns without them (one
+ * observation expression, ORs of them, WITHIN or START/STOP on those) are decided by one
+ * observation at a time.
+ */
+bool kz_pattern_multi_event(const struct kz_pattern *p);
+
+/*
+ * The longest span in seconds (latest last_observed - earliest first_observed) a match of
+ * the pattern can have, from its WITHIN qualifiers; a negative value when unbounded.
+ */
+double kz_pattern_span_seconds(const struct kz_pattern *p);
+
+/*
+ * Which of the pattern's observation expressions (bit i for the i-th in the text; the 64th
+ * and later share bit 63) the one observed-data od satisfies, qualifiers aside. An
+ * observation with no bit set can take no part in any match of the pattern.
+ */
+kz_err kz_pattern_eval_part(const struct kz_pattern *p, const json_t *od, uint64_t *parts);
+
+/*
+ * The bits (as in kz_pattern_eval_part) of the observation expressions that can hold the
+ * strictly latest observation of a match: an observation later than all others that sets
+ * none of them completes no match (in A FOLLOWEDBY B, only B's).
+ */
+uint64_t kz_pattern_completing(const struct kz_pattern *p);
+
+/*
+ * The bits (as in kz_pattern_eval_part) of the observation expressions every match needs
+ * an observation of (in [a] AND ([b] OR [c]) only a's).
+ */
+uint64_t kz_pattern_required(const struct kz_pattern *p);
+
+/* The fewest observations a match of the pattern takes ([a] AND [b] REPEATS 3 TIMES: 4). */
+uint64_t kz_pattern_min_observations(const struct kz_pattern *p);
+
+/*
+ * kz_pattern_eval with parts[i] the kz_pattern_eval_part answer for observation i (with the
+ * same pattern, scos NULL), so the observations' comparisons are not tried again.
+ */
+kz_err kz_pattern_eval_parts(const struct kz_pattern *p, const json_t *observations,
+                             const json_t *scos, const uint64_t *parts, bool *matched);
 
 #endif

@@ -192,6 +192,7 @@ struct kz_pat_node {
     uint64_t times;         /* REPEATS */
     int64_t start_us;       /* STARTSTOP */
     int64_t stop_us;
+    unsigned obs_id; /* OBS: its number in a pre-order walk (eval.c, for kz_pattern_eval_part) */
 };
 
 /* Every allocation of a parsed pattern, freed at once. */

@@ -1,4 +1,5 @@
-/* Fuzz target for the STIX pattern parser: check, simple terms, compile, and one evaluation. */
+/* Fuzz target for the STIX pattern parser: check, simple terms, compile, one evaluation, and
+ * the questions a scan asks of a multi-event pattern. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,7 +44,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (kz_pattern_simple_terms(s, &terms) == KZ_OK)
         kz_pattern_terms_release(&terms);
     if (kz_pattern_compile(s, &p, why, sizeof(why), &column) == KZ_OK) {
+        uint64_t parts = 0;
         (void)kz_pattern_eval(p, observations, NULL, &matched);
+        /* What a scan asks of a multi-event pattern: these walk the whole AST too. */
+        (void)kz_pattern_multi_event(p);
+        (void)kz_pattern_span_seconds(p);
+        (void)kz_pattern_completing(p);
+        (void)kz_pattern_required(p);
+        (void)kz_pattern_min_observations(p);
+        if (json_array_size(observations) > 0)
+            (void)kz_pattern_eval_part(p, json_array_get(observations, 0), &parts);
         kz_pattern_free(p);
     }
     return 0;

@@ -102,7 +102,7 @@ for f in zeek-http.log zeek-files.log zeek-smtp.log zeek-ssl.log; do
     check_eq "$f reads without bad lines" "0" "$(jq .bad_lines "$TMP/s.json")"
 done
 
-# Patterns the index cannot take go to the evaluator, one event at a time.
+# Patterns the index cannot take go to the evaluator (one event at a time for this one).
 printf '%s\n' '{"type":"indicator","spec_version":"2.1","id":"indicator--0e0e0e0e-0000-4000-8000-000000000001","created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z","pattern":"[domain-name:value MATCHES '"'^ise[.]wrccdc[.]org$'"' AND network-traffic:src_ref.value ISSUBSET '"'10.47.0.0/16'"']","pattern_type":"stix","valid_from":"2000-01-01T00:00:00Z"}' >"$TMP/eval.jsonl"
 timeout 60 "$KIZUNA" match --indicators "$TMP/eval.jsonl" --summary "$TMP/s15.json" --no-sightings \
     --explain "$L/zeek-dns.log" 2>"$TMP/eval.txt"
@@ -111,6 +111,45 @@ check_eq "evaluator: the hit lines a hand count finds" \
     "$(awk -F'\t' '!/^#/ && $10 == "ise.wrccdc.org" && $3 ~ /^10[.]47[.]/' "$L/zeek-dns.log" | wc -l | tr -d ' ')" \
     "$(jq .hit_lines "$TMP/s15.json")"
 check_eq "evaluator: --explain says so" "true" "$(grep -q 'pattern evaluator' "$TMP/eval.txt" && echo true)"
+
+# Patterns of several events: evaluated over a window of recent events in event-time order.
+# zeek-dns-seq.log (rows at +0 s from 1700000000 = 2023-11-14T22:13:20Z):
+#   row 1 +0 stage1 (10.1.0.5)   row 3 +20 stage2     row 4 +30 stage2
+#   rows 5, 6, 8 beacon at +40, +100, +300            row 7 +200 stage1
+#   row 9 +9000 stage2            rows 10-16 beacon every 10 s from +9100
+seqind() { # id-digit pattern
+    printf '{"type":"indicator","spec_version":"2.1","id":"indicator--5e900000-0000-4000-8000-00000000000%s","created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z","pattern":%s,"pattern_type":"stix","valid_from":"2000-01-01T00:00:00Z"}\n' \
+        "$1" "$(jq -Rn --arg p "$2" '$p')"
+}
+seqrun() { # name indicator-file expected-hit-rows expected-dropped [args...]
+    local name=$1 ind=$2 want=$3 dropped=$4
+    shift 4
+    timeout 60 "$KIZUNA" match --indicators "$ind" --summary "$TMP/seq.json" --no-sightings \
+        --explain "$@" "$L/zeek-dns-seq.log" 2>"$TMP/seq.txt"
+    # explain lines are "file:LINE: ..."; the header has 8 lines
+    check_eq "sequence: $name" "$want" \
+        "$(grep -o 'zeek-dns-seq.log:[0-9]*' "$TMP/seq.txt" | cut -d: -f2 | awk '{printf " %d", $1 - 8}')"
+    check_eq "sequence: $name: hit lines and dropped" "$(echo "$want" | wc -w) $dropped" \
+        "$(jq -r '"\(.hit_lines) \(.window_dropped)"' "$TMP/seq.json")"
+}
+seqind 1 "[domain-name:value = 'stage1.example.net'] FOLLOWEDBY [domain-name:value = 'stage2.example.net']" >"$TMP/q1.jsonl"
+seqrun "FOLLOWEDBY fires once, stage1 at +200 is 8800 s before stage2 (past 3600 s)" "$TMP/q1.jsonl" " 3" 0
+seqrun "a longer --window-events-seconds reaches it" "$TMP/q1.jsonl" " 3 9" 0 --window-events-seconds 9000
+seqind 2 "([domain-name:value = 'stage1.example.net'] FOLLOWEDBY [domain-name:value = 'stage2.example.net']) WITHIN 15 SECONDS" >"$TMP/q2.jsonl"
+seqrun "WITHIN 15 SECONDS exceeded" "$TMP/q2.jsonl" "" 0
+seqind 3 "[domain-name:value = 'beacon.example.com'] REPEATS 3 TIMES WITHIN 60 SECONDS" >"$TMP/q3.jsonl"
+seqrun "REPEATS 3 TIMES WITHIN 60 SECONDS, events used once" "$TMP/q3.jsonl" " 12 15" 0
+seqrun "a window of one event drops and says so" "$TMP/q3.jsonl" "" 7 --window-events 1
+seqind 4 "[domain-name:value = 'beacon.example.com'] REPEATS 2 TIMES START t'2023-11-14T22:13:00Z' STOP t'2023-11-14T22:20:00Z'" >"$TMP/q4.jsonl"
+seqrun "REPEATS 2 TIMES between START and STOP" "$TMP/q4.jsonl" " 6" 0
+cat "$TMP/q1.jsonl" "$TMP/q3.jsonl" >"$TMP/q13.jsonl"
+seqrun "two patterns keep their own windows" "$TMP/q13.jsonl" " 3 12 15" 0
+timeout 60 "$KIZUNA" match --indicators "$TMP/q1.jsonl" --out "$TMP/seq-s.jsonl" "$L/zeek-dns-seq.log" 2>/dev/null
+check_eq "sequence: the hit is a sighting of the indicator at the completing event" \
+    "indicator--5e900000-0000-4000-8000-000000000001 2023-11-14T22:13:40" \
+    "$(jq -r 'select(.type == "sighting") | "\(.sighting_of_ref) \(.first_seen[0:19])"' "$TMP/seq-s.jsonl")"
+timeout 10 "$KIZUNA" match --indicators "$TMP/q1.jsonl" --window-events 0 "$L/zeek-dns-seq.log" >/dev/null 2>&1
+check_eq "sequence: --window-events 0 is a usage error" "2" "$?"
 
 timeout 10 "$KIZUNA" match --indicators "$I/sample.txt" --format nope "$L/eve.json" 2>/dev/null
 check_eq "unknown format is a usage error" "2" "$?"
