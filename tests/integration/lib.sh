@@ -53,12 +53,49 @@ stop_hub() {
 
 cleanup() {
     local st=$?
+    for p in $RECEIVER_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     stop_hub
     rm -rf "$TMP"
     if [ "$FAILED" -ne 0 ]; then exit 1; fi
     exit $st
 }
 trap cleanup EXIT
+
+# wait_for COMMAND...: retries the command for up to 30 s; its status.
+wait_for() {
+    for _ in $(seq 1 300); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# receiver NAME [ARGS...]: starts tests/integration/webhook_receiver.py on a free loopback
+# port, recording to $TMP/NAME.jsonl and verifying with the secret in $TMP/NAME.secret
+# (ARGS: --fail N, --sleep S); sets RPORT and RPID. Stopped by cleanup.
+RECEIVER_PIDS=""
+receiver() {
+    local name=$1
+    shift
+    : >"$TMP/$name.port"
+    python3 "$KZ_ROOT/tests/integration/webhook_receiver.py" --out "$TMP/$name.jsonl" \
+        --secret-file "$TMP/$name.secret" "$@" >"$TMP/$name.port" 2>"$TMP/$name.err" &
+    RPID=$!
+    RECEIVER_PIDS="$RECEIVER_PIDS $RPID"
+    wait_for grep -q '^port ' "$TMP/$name.port" || { echo "receiver $name did not start" >&2; return 1; }
+    RPORT=$(sed -n 's/^port //p' "$TMP/$name.port")
+    touch "$TMP/$name.jsonl"
+}
+
+# api METHOD PATH TOKEN [JSON]: req with a JSON body given inline; prints the status.
+api() {
+    if [ $# -ge 4 ]; then
+        printf '%s' "$4" >"$TMP/req.json"
+        req "$1" "$2" "$3" "$TMP/req.json"
+    else
+        req "$1" "$2" "$3"
+    fi
+}
 
 # req METHOD PATH TOKEN [BODY-FILE] [EXTRA CURL ARGS...]: prints the status; body in $TMP/body,
 # headers in $TMP/headers.

@@ -7,33 +7,6 @@
 # receiver fails twice, then accepts: delivered once, the retries in the delivery log.
 . "$(dirname "$0")/lib.sh"
 
-RECEIVER="$KZ_ROOT/tests/integration/webhook_receiver.py"
-RPID=""
-on_exit() {
-    local st=$?
-    [ -n "$RPID" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
-    (exit $st)
-    cleanup
-}
-trap on_exit EXIT
-
-# wait_for COMMAND...: retries the command for up to 30 s; its status.
-wait_for() {
-    for _ in $(seq 1 300); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-api() { # METHOD PATH TOKEN [JSON]: prints the status; the answer in $TMP/body
-    if [ -n "${4:-}" ]; then
-        printf '%s' "$4" >"$TMP/req.json"
-        req "$1" "$2" "$3" "$TMP/req.json"
-    else
-        req "$1" "$2" "$3"
-    fi
-}
-
 IND=indicator--5a1e0c2b-7d4f-4e8a-9c3b-1f2e3d4c5b6a
 # sighting UUID LAST_SEEN: a sighting of IND as one line of JSON
 sighting() {
@@ -108,11 +81,7 @@ check_eq "an organisation that sighted nothing sees no alert" 404 "$(api GET "/a
 check_eq "nor any in the list" "" "$(rules_of "$M_BY")"
 
 # ---- the national contact: a receiver that fails twice, then accepts ----
-python3 "$RECEIVER" --out "$TMP/national.jsonl" --secret-file "$TMP/national.secret" --fail 2 \
-    >"$TMP/national.port" 2>"$TMP/national.err" &
-RPID=$!
-wait_for grep -q '^port ' "$TMP/national.port" || { echo "the receiver did not start" >&2; exit 1; }
-RPORT=$(sed -n 's/^port //p' "$TMP/national.port")
+receiver national --fail 2 || exit 1
 check_eq "the centre subscribes a national-level contact" 201 \
     "$(api POST /api/v1/webhooks "$GSOC" '{"url":"http://127.0.0.1:'"$RPORT"'/cabinet","events":["incident.national"],"national":true}')"
 jbody .secret >"$TMP/national.secret"
@@ -128,7 +97,7 @@ check_eq "investigating, with a response team" 200 "$(api POST "/api/v1/incident
 check_eq "back to reported is refused" 409 "$(api POST "/api/v1/incidents/$INC" "$GSOC" '{"status":"reported"}')"
 check_eq "the refusal names both states" true "$(jbody '.description | test("investigating") and test("reported")')"
 check_eq "escalated to national" 200 "$(api POST "/api/v1/incidents/$INC" "$GSOC" '{"severity":"national"}')"
-received() { [ "$(cat "$TMP/national.jsonl" 2>/dev/null | wc -l)" -ge "$1" ]; }
+received() { [ "$(wc -l <"$TMP/national.jsonl")" -ge "$1" ]; }
 check "the national contact receives it on the third try" wait_for received 3
 delivered() {
     api GET "/api/v1/webhooks/$WEBHOOK/deliveries" "$GSOC" >/dev/null

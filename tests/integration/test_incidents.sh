@@ -17,36 +17,6 @@ GSOC=$(new_key gsoc gsoc)
 ACME_ID=$("$KIZUNA" org list --json | jq -r '.organizations[] | select(.slug=="acme") | .identity')
 start_hub --webhook-backoff-ms 100 --webhook-backoff-max-ms 500 || exit 1
 
-# a national-level contact's receiver and the member's, on loopback
-RECEIVER="$KZ_ROOT/tests/integration/webhook_receiver.py"
-RECEIVER_PIDS=""
-on_exit() {
-    local st=$?
-    for p in $RECEIVER_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    (exit $st)
-    cleanup
-}
-trap on_exit EXIT
-receiver() { # NAME: starts a receiver recording to $TMP/NAME.jsonl; sets RPORT
-    python3 "$RECEIVER" --out "$TMP/$1.jsonl" --secret-file "$TMP/$1.secret" >"$TMP/$1.port" 2>"$TMP/$1.err" &
-    RECEIVER_PIDS="$RECEIVER_PIDS $!"
-    for _ in $(seq 1 100); do grep -q '^port ' "$TMP/$1.port" && break; sleep 0.1; done
-    RPORT=$(sed -n 's/^port //p' "$TMP/$1.port")
-    touch "$TMP/$1.jsonl"
-}
-wait_for() { # COMMAND...: retries for up to 30 s
-    for _ in $(seq 1 300); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    return 1
-}
-
-api() { # METHOD PATH TOKEN [JSON] → status; body in $TMP/body
-    if [ $# -ge 4 ]; then
-        printf '%s' "$4" >"$TMP/req.json"
-        req "$1" "$2" "$3" "$TMP/req.json"
-    else
-        req "$1" "$2" "$3"
-    fi
-}
 jcompact() { jq -c "$1" "$TMP/body"; }
 push() { # key collection object-json → status code
     printf '{"objects":[%s]}' "$3" >"$TMP/post.json"

@@ -4,41 +4,8 @@
 # never hold up ingest. Receivers are tests/integration/webhook_receiver.py on loopback.
 . "$(dirname "$0")/lib.sh"
 
-RECEIVER="$KZ_ROOT/tests/integration/webhook_receiver.py"
-RECEIVER_PIDS=""
-on_exit() {
-    local st=$?
-    for p in $RECEIVER_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    (exit $st)
-    cleanup
-}
-trap on_exit EXIT
-
 json() { printf '%s' "$1" >"$TMP/req.json"; echo "$TMP/req.json"; }
 
-# wait_for COMMAND...: retries the command for up to 30 s; its status.
-wait_for() {
-    for _ in $(seq 1 300); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-# receiver NAME [ARGS...]: starts a receiver recording to $TMP/NAME.jsonl, verifying with the
-# secret in $TMP/NAME.secret; sets RPORT and RPID.
-receiver() {
-    local name=$1
-    shift
-    : >"$TMP/$name.port"
-    python3 "$RECEIVER" --out "$TMP/$name.jsonl" --secret-file "$TMP/$name.secret" "$@" \
-        >"$TMP/$name.port" 2>"$TMP/$name.err" &
-    RPID=$!
-    RECEIVER_PIDS="$RECEIVER_PIDS $RPID"
-    wait_for grep -q '^port ' "$TMP/$name.port" || { echo "receiver $name did not start" >&2; return 1; }
-    RPORT=$(sed -n 's/^port //p' "$TMP/$name.port")
-    touch "$TMP/$name.jsonl"
-}
 lines() { wc -l <"$TMP/$1.jsonl" | tr -d ' '; }
 has_lines() { [ "$(lines "$1")" -ge "$2" ]; }
 
