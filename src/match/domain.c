@@ -70,8 +70,11 @@ lower_dots(const char *p, size_t n, char *out, uint16_t *dots, size_t *ndots)
     if (n == 0 || n >= KZ_MATCH_DOMAIN_MAX)
         return 0;
     for (size_t i = 0; i < n; i += 8) {
-        uint64_t w = 0, h, upper, x, dot;
-        memcpy(&w, p + i, n - i < 8 ? n - i : 8);
+        uint64_t w, h, upper, x, dot;
+        if (n - i >= 8)
+            memcpy(&w, p + i, 8);
+        else
+            w = kz_match__load_tail(p + i, n - i);
         h = w & low7;
         /* High bit of a byte: ASCII and 'A' <= byte <= 'Z'. */
         upper = ((h + ones * (0x80 - 'A')) ^ (h + ones * (0x80 - 'Z' - 1))) & ~w & high;
