@@ -105,6 +105,30 @@ lower_words(const char *p, size_t n, char *out)
     }
 }
 
+/*
+ * Whether some domain key ends in the name's last label. Looked for from the end, a byte
+ * at a time (a last label is short); labels longer than 8 bytes are not filtered.
+ */
+static inline bool
+tld_listed(const struct kz_match_index *ix, const char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, low7 = ones * 0x7f, high = ones * 0x80;
+    size_t t = n;
+    uint64_t w, h, upper;
+    unsigned bit;
+
+    while (t > 0 && p[t - 1] != '.' && n - t <= 8)
+        t--;
+    if (n - t > 8)
+        return true;
+    w = kz_match__load_tail(p + t, n - t);
+    h = w & low7;
+    upper = ((h + ones * (0x80 - 'A')) ^ (h + ones * (0x80 - 'Z' - 1))) & ~w & high;
+    w |= upper >> 2;
+    bit = kz_match__tld_mix(w, n - t);
+    return (ix->dom_tlds[bit / 64] >> (bit % 64)) & 1;
+}
+
 void
 kz_match__check_domain(struct kz_match__line *ln, const char *field, const char *p, size_t n)
 {
@@ -119,6 +143,8 @@ kz_match__check_domain(struct kz_match__line *ln, const char *field, const char 
     while (n > 0 && p[n - 1] == '.')
         n--;
     if (n == 0 || n >= KZ_MATCH_DOMAIN_MAX)
+        return;
+    if (!tld_listed(ix, p, n))
         return;
     nd = find_dots(p, n, dots);
     /*

@@ -74,6 +74,11 @@ struct kz_match_index {
     unsigned v4f_bits;
     /* Bit l-1 set when some domain key has l labels (bit 63: 64 or more). */
     uint64_t dom_labels;
+    /*
+     * Which last labels ("com", "net", ...) domain keys end in, by kz_match__tld_bit: a name
+     * whose last label no key has is not walked at all (most names of a log).
+     */
+    uint64_t dom_tlds[64];
     struct kz_match__evpat *evals;
     size_t nevals, evals_cap;
     bool finished;
@@ -134,6 +139,28 @@ kz_match__hash(unsigned kind, unsigned plen, const void *p, size_t n)
     h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 32;
     return h;
+}
+
+/*
+ * The bit of dom_tlds for a last label of n bytes at p (lower case): its first eight bytes
+ * and its length, mixed. Longer labels share bits with others, which only costs a walk.
+ */
+static inline unsigned
+kz_match__tld_mix(uint64_t w, size_t n)
+{
+    return (unsigned)(((w ^ (uint64_t)n << 59) * 0x9e3779b97f4a7c15ull) >> 52);
+}
+
+static inline unsigned
+kz_match__tld_bit(const char *p, size_t n)
+{
+    uint64_t w;
+
+    if (n >= 8)
+        memcpy(&w, p, 8);
+    else
+        w = kz_match__load_tail(p, n);
+    return kz_match__tld_mix(w, n);
 }
 
 /* Adds a normalised key for indicator ind. */
