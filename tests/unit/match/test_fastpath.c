@@ -241,6 +241,49 @@ test_domain_labels(void **state)
     kz_match_index_free(ix);
 }
 
+static void
+test_load_tail(void **state)
+{
+    unsigned char buf[24];
+    (void)state;
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (unsigned char)(0xa1 + i * 7);
+    for (size_t at = 0; at < 8; at++) {
+        for (size_t n = 0; n < 8; n++) {
+            uint64_t want = 0;
+            memcpy(&want, buf + at, n);
+            assert_true(kz_match__load_tail(buf + at, n) == want);
+        }
+    }
+    /* Tails go through the hash: the same bytes at another address hash the same. */
+    for (size_t n = 0; n < 17; n++)
+        assert_true(kz_match__hash(3, 0, buf, n) == kz_match__hash(3, 0, memcpy(buf + 7, buf, n), n));
+}
+
+static void
+test_domain_tlds(void **state)
+{
+    struct kz_match_index *ix =
+        index_of("evil.example\nA.Onion\nx.verylonglabel\nz.eightch8\n", NULL);
+    const char *log = "#fields\tquery\n"
+                      "www.EVIL.EXAMPLE\n"     /* last label in capitals */
+                      "www.evil.example.com\n" /* another last label: no */
+                      "a.b.onion\n"            /* key A.Onion: b.onion is no suffix of it */
+                      "q.a.onion\n"            /* yes */
+                      "EVIL.EXAMPLE.\n"        /* a trailing dot */
+                      "example\n"              /* one label: no */
+                      "y.x.VeryLongLabel\n"    /* a last label past eight bytes */
+                      "y.verylonglabel\n"      /* no */
+                      "z.eightch8\n"           /* a last label of eight bytes */
+                      "z.eightch9\n";          /* no */
+    struct kz_match_stats st;
+    (void)state;
+    st = scan(ix, KZ_FMT_ZEEK, log, strlen(log));
+    assert_int_equal(st.lines, 10);
+    assert_int_equal(st.hit_lines, 5);
+    kz_match_index_free(ix);
+}
+
 #define IND(n, pattern)                                                                       \
     "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--00000000-0000-4000-8000-00000000000" n \
     "\",\"created\":\"2024-01-01T00:00:00Z\",\"modified\":\"2024-01-01T00:00:00Z\",\"pattern\":\"" pattern \
@@ -305,6 +348,8 @@ main(void)
         cmocka_unit_test(test_ipv4_filter),
         cmocka_unit_test(test_parse_ipv4),
         cmocka_unit_test(test_domain_labels),
+        cmocka_unit_test(test_load_tail),
+        cmocka_unit_test(test_domain_tlds),
         cmocka_unit_test(test_evaluator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
