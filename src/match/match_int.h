@@ -267,6 +267,7 @@ struct kz_match__line {
     uint32_t obs_kinds; /* bit per kind noted */
     char obsbuf[4096];
     size_t obsbuf_n;
+    uint64_t found; /* keys found so far (kz_match__emit), valid at the line's time or not */
 };
 
 /* Notes an observed value for the evaluator; a no-op when the index has no patterns for it. */
@@ -340,6 +341,15 @@ size_t kz_match__json_unescape(const char *p, size_t n, char *out, size_t outlen
 
 /* ---- readers: each takes one line without its newline; false when malformed ---- */
 
+/*
+ * An address column's last value when it found no key: the next line with the same bytes
+ * (the resolver in id.resp_h, a busy client in id.orig_h) skips the parse and the probes.
+ */
+struct kz_match__memo {
+    uint8_t n; /* 0: nothing remembered */
+    char v[15];
+};
+
 struct kz_match__zeek {
     bool have_fields;
     char sep;
@@ -357,6 +367,7 @@ struct kz_match__zeek {
     size_t nsep;     /* how many separators the line has, when have_seps */
     bool have_seps;  /* pos and nsep were found with the line's end (kz_match__zeek_split) */
     bool esc;        /* with have_seps: the line has a '\\' (Zeek escapes) */
+    struct kz_match__memo *memo; /* per wanted column: its last address that found nothing */
 };
 
 struct kz_match__csv {

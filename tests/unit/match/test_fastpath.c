@@ -338,6 +338,34 @@ test_evaluator(void **state)
     kz_match_index_free(ix);
 }
 
+static void
+test_address_memo(void **state)
+{
+    /* 192.0.2.9 is valid from 1700000001; 10.0.0.53 is listed for good. */
+    const char *inds =
+        "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--00000000-0000-4000-8000-000000000001\","
+        "\"created\":\"2024-01-01T00:00:00Z\",\"modified\":\"2024-01-01T00:00:00Z\",\"pattern\":\"[ipv4-addr:value = '192.0.2.9']\","
+        "\"pattern_type\":\"stix\",\"valid_from\":\"2023-11-14T22:13:21Z\"}\n"
+        "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--00000000-0000-4000-8000-000000000002\","
+        "\"created\":\"2024-01-01T00:00:00Z\",\"modified\":\"2024-01-01T00:00:00Z\",\"pattern\":\"[ipv4-addr:value = '10.0.0.53']\","
+        "\"pattern_type\":\"stix\",\"valid_from\":\"2020-01-01T00:00:00Z\"}\n";
+    struct kz_match_index *ix = index_of(inds, NULL);
+    const char *log = "#fields\tts\tid.orig_h\tid.resp_h\n"
+                      "1700000000.0\t10.0.0.1\t192.0.2.9\n" /* found, not yet valid */
+                      "1700000002.0\t10.0.0.1\t192.0.2.9\n" /* the same bytes, valid now */
+                      "1700000003.0\t10.0.0.1\t192.0.2.8\n" /* nothing */
+                      "1700000004.0\t10.0.0.1\t192.0.2.8\n" /* nothing, remembered */
+                      "1700000005.0\t10.0.0.53\t192.0.2.8\n" /* the other column */
+                      "1700000006.0\t10.0.0.53\t192.0.2.9\n"; /* both */
+    struct kz_match_stats st;
+    (void)state;
+    st = scan(ix, KZ_FMT_ZEEK, log, strlen(log));
+    assert_int_equal(st.lines, 6);
+    assert_int_equal(st.hit_lines, 3);
+    assert_int_equal(st.matches, 4);
+    kz_match_index_free(ix);
+}
+
 int
 main(void)
 {
@@ -350,6 +378,7 @@ main(void)
         cmocka_unit_test(test_domain_labels),
         cmocka_unit_test(test_load_tail),
         cmocka_unit_test(test_domain_tlds),
+        cmocka_unit_test(test_address_memo),
         cmocka_unit_test(test_evaluator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
