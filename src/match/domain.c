@@ -54,31 +54,32 @@ kz_match__is_domain(const char *p, size_t n)
     return dot && alpha;
 }
 
+/* Eight bytes of p from i (fewer at the end, zero-filled). */
+static inline uint64_t
+word_at(const char *p, size_t i, size_t n)
+{
+    uint64_t w;
+
+    if (n - i >= 8) {
+        memcpy(&w, p + i, 8);
+        return w;
+    }
+    return kz_match__load_tail(p + i, n - i);
+}
+
 /*
- * Lower-cases a name into out eight bytes at a time and notes where its dots are; returns
- * the length without trailing dots, 0 when empty or too long. out has KZ_MATCH_DOMAIN_MAX
- * bytes, dots as many entries (a name of n bytes has fewer than n dots).
+ * Notes where the dots of a name of n bytes are (fewer than n of them), eight bytes at a
+ * time; returns how many.
  */
 static size_t
-lower_dots(const char *p, size_t n, char *out, uint16_t *dots, size_t *ndots)
+find_dots(const char *p, size_t n, uint16_t *dots)
 {
-    const uint64_t ones = 0x0101010101010101ull, low7 = ones * 0x7f, high = ones * 0x80;
+    const uint64_t ones = 0x0101010101010101ull, low7 = ones * 0x7f;
     size_t nd = 0;
 
-    while (n > 0 && p[n - 1] == '.')
-        n--;
-    if (n == 0 || n >= KZ_MATCH_DOMAIN_MAX)
-        return 0;
     for (size_t i = 0; i < n; i += 8) {
-        uint64_t w = 0, h, upper, x, dot;
-        memcpy(&w, p + i, n - i < 8 ? n - i : 8);
-        h = w & low7;
-        /* High bit of a byte: ASCII and 'A' <= byte <= 'Z'. */
-        upper = ((h + ones * (0x80 - 'A')) ^ (h + ones * (0x80 - 'Z' - 1))) & ~w & high;
-        w |= upper >> 2;
-        memcpy(out + i, &w, 8);
-        x = w ^ (ones * '.');
-        dot = ~(((x & low7) + low7) | x | low7);
+        uint64_t x = word_at(p, i, n) ^ (ones * '.');
+        uint64_t dot = ~(((x & low7) + low7) | x | low7); /* high bit on each '.' */
         while (dot) {
             size_t at = i + ((size_t)__builtin_ctzll(dot) >> 3);
             if (at < n)
@@ -86,8 +87,46 @@ lower_dots(const char *p, size_t n, char *out, uint16_t *dots, size_t *ndots)
             dot &= dot - 1;
         }
     }
-    *ndots = nd;
-    return n;
+    return nd;
+}
+
+/* Lower-cases n bytes into out (which has room for n rounded up to 8), eight at a time. */
+static void
+lower_words(const char *p, size_t n, char *out)
+{
+    const uint64_t ones = 0x0101010101010101ull, low7 = ones * 0x7f, high = ones * 0x80;
+
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = word_at(p, i, n), h = w & low7;
+        /* High bit of a byte: ASCII and 'A' <= byte <= 'Z'. */
+        uint64_t upper = ((h + ones * (0x80 - 'A')) ^ (h + ones * (0x80 - 'Z' - 1))) & ~w & high;
+        w |= upper >> 2;
+        memcpy(out + i, &w, 8);
+    }
+}
+
+/*
+ * Whether some domain key ends in the name's last label. Looked for from the end, a byte
+ * at a time (a last label is short); labels longer than 8 bytes are not filtered.
+ */
+static inline bool
+tld_listed(const struct kz_match_index *ix, const char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, low7 = ones * 0x7f, high = ones * 0x80;
+    size_t t = n;
+    uint64_t w, h, upper;
+    unsigned bit;
+
+    while (t > 0 && p[t - 1] != '.' && n - t <= 8)
+        t--;
+    if (n - t > 8)
+        return true;
+    w = kz_match__load_tail(p + t, n - t);
+    h = w & low7;
+    upper = ((h + ones * (0x80 - 'A')) ^ (h + ones * (0x80 - 'Z' - 1))) & ~w & high;
+    w |= upper >> 2;
+    bit = kz_match__tld_mix(w, n - t);
+    return (ix->dom_tlds[bit / 64] >> (bit % 64)) & 1;
 }
 
 void
@@ -96,23 +135,37 @@ kz_match__check_domain(struct kz_match__line *ln, const char *field, const char 
     const struct kz_match_index *ix = ln->ix;
     char d[KZ_MATCH_DOMAIN_MAX + 8];
     uint16_t dots[KZ_MATCH_DOMAIN_MAX];
-    size_t dn, nd;
+    size_t nd, first, base;
 
     kz_match__note(ln, KZ_MATCH_DOMAIN, field, p, n);
     if (!(ix->kinds_present & (1u << KZ_MATCH_DOMAIN)))
         return;
-    dn = lower_dots(p, n, d, dots, &nd);
-    if (dn == 0)
+    while (n > 0 && p[n - 1] == '.')
+        n--;
+    if (n == 0 || n >= KZ_MATCH_DOMAIN_MAX)
         return;
+    if (!tld_listed(ix, p, n))
+        return;
+    nd = find_dots(p, n, dots);
     /*
      * The suffixes: the whole name (nd + 1 labels), then after each dot. Only those with a
-     * label count some key has are looked up.
+     * label count some key has are looked up, so only the bytes from the longest of them
+     * on are lower-cased and hashed (usually the last two or three labels of a long name).
      */
-    for (size_t j = 0; j <= nd; j++) {
+    for (first = 0; first <= nd; first++) {
+        size_t labels = nd + 1 - first;
+        if (ix->dom_labels & (1ull << (labels > 64 ? 63 : labels - 1)))
+            break;
+    }
+    if (first > nd)
+        return;
+    base = first == 0 ? 0 : (size_t)dots[first - 1] + 1;
+    lower_words(p + base, n - base, d);
+    for (size_t j = first; j <= nd; j++) {
         size_t labels = nd + 1 - j, at = j == 0 ? 0 : (size_t)dots[j - 1] + 1;
         if (!(ix->dom_labels & (1ull << (labels > 64 ? 63 : labels - 1))))
             continue;
-        uint32_t k = kz_match__find(ix, KZ_MATCH_DOMAIN, 0, d + at, dn - at);
+        uint32_t k = kz_match__find(ix, KZ_MATCH_DOMAIN, 0, d + (at - base), n - at);
         if (k != UINT32_MAX)
             kz_match__emit(ln, k, field, p, n);
     }

@@ -199,6 +199,14 @@ kz_match__add_key(struct kz_match_index *ix, enum kz_match_kind kind, unsigned p
         for (size_t i = 0; i < n; i++)
             labels += ((const char *)p)[i] == '.';
         ix->dom_labels |= 1ull << (labels > 64 ? 63 : labels - 1);
+        {
+            const char *d = p;
+            size_t t = n;
+            while (t > 0 && d[t - 1] != '.')
+                t--;
+            unsigned bit = kz_match__tld_bit(d + t, n - t);
+            ix->dom_tlds[bit / 64] |= 1ull << (bit % 64);
+        }
     }
     if (kind == KZ_MATCH_IPV6 && plen <= 128)
         ix->v6_has[plen] = true;

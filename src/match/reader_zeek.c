@@ -71,6 +71,23 @@ zvalue(struct zctx *z, enum kz_match__field f, const char *name, const char *v, 
 
 /* ---- TSV ---- */
 
+/*
+ * An address column's value, looked up unless it is the column's last one, which found no
+ * key (a key found but outside its validity at that line's time is looked up again).
+ */
+static void
+ip_memo(struct kz_match__memo *m, struct kz_match__line *ln, const char *name, const char *v,
+        size_t n)
+{
+    uint64_t found = ln->found;
+
+    if (m->n == n && memcmp(m->v, v, n) == 0)
+        return;
+    kz_match__check_ip_r(ln, name, v, n);
+    m->n = ln->found == found ? (uint8_t)n : 0;
+    memcpy(m->v, v, n);
+}
+
 void
 kz_match__zeek_release(struct kz_match__zeek *z)
 {
@@ -80,6 +97,7 @@ kz_match__zeek_release(struct kz_match__zeek *z)
     free(z->want);
     free(z->pos);
     free(z->blk);
+    free(z->memo);
     memset(z, 0, sizeof(*z));
 }
 
@@ -134,6 +152,7 @@ header_fields(struct kz_match__zeek *z, const char *p, size_t n, char sep)
     for (size_t i = 0; i < z->ncols; i++)
         if (z->cols[i] != KZ_F_NONE)
             z->want[z->nwant++] = (uint32_t)i;
+    z->memo = kz_xcalloc(z->nwant + 1, sizeof(*z->memo));
     z->have_fields = true;
     return true;
 }
@@ -260,6 +279,8 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
                 zvalue(&c, kind, z->names[col], s, (size_t)(xe - s));
                 s = x ? x + 1 : ve;
             }
+        } else if (kind == KZ_F_IP && vn <= sizeof(z->memo[w].v) && !ln->ix->nevals) {
+            ip_memo(&z->memo[w], ln, z->names[col], v, vn);
         } else {
             zvalue(&c, kind, z->names[col], v, vn);
         }

@@ -180,6 +180,7 @@ void
 kz_match__emit(struct kz_match__line *ln, uint32_t k, const char *field, const char *val,
                size_t valn)
 {
+    ln->found++;
     for (;;) {
         const struct kz_match__key *key = &ln->ix->keys[k];
         kz_match__emit_ind(ln, key->ind, key->kind, field, val, valn);

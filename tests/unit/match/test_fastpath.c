@@ -241,6 +241,52 @@ test_domain_labels(void **state)
     kz_match_index_free(ix);
 }
 
+static void
+test_load_tail(void **state)
+{
+    unsigned char buf[24];
+    (void)state;
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (unsigned char)(0xa1 + i * 7);
+    for (size_t at = 0; at < 8; at++) {
+        for (size_t n = 0; n < 8; n++) {
+            uint64_t want = 0;
+            memcpy(&want, buf + at, n);
+            assert_true(kz_match__load_tail(buf + at, n) == want);
+        }
+    }
+    /* Tails go through the hash: the same bytes at another address hash the same. */
+    for (size_t n = 0; n < 17; n++) {
+        unsigned char other[32];
+        memcpy(other + 5, buf, n);
+        assert_true(kz_match__hash(3, 0, buf, n) == kz_match__hash(3, 0, other + 5, n));
+    }
+}
+
+static void
+test_domain_tlds(void **state)
+{
+    struct kz_match_index *ix =
+        index_of("evil.example\nA.Onion\nx.verylonglabel\nz.eightch8\n", NULL);
+    const char *log = "#fields\tquery\n"
+                      "www.EVIL.EXAMPLE\n"     /* last label in capitals */
+                      "www.evil.example.com\n" /* another last label: no */
+                      "a.b.onion\n"            /* key A.Onion: b.onion is no suffix of it */
+                      "q.a.onion\n"            /* yes */
+                      "EVIL.EXAMPLE.\n"        /* a trailing dot */
+                      "example\n"              /* one label: no */
+                      "y.x.VeryLongLabel\n"    /* a last label past eight bytes */
+                      "y.verylonglabel\n"      /* no */
+                      "z.eightch8\n"           /* a last label of eight bytes */
+                      "z.eightch9\n";          /* no */
+    struct kz_match_stats st;
+    (void)state;
+    st = scan(ix, KZ_FMT_ZEEK, log, strlen(log));
+    assert_int_equal(st.lines, 10);
+    assert_int_equal(st.hit_lines, 5);
+    kz_match_index_free(ix);
+}
+
 #define IND(n, pattern)                                                                       \
     "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--00000000-0000-4000-8000-00000000000" n \
     "\",\"created\":\"2024-01-01T00:00:00Z\",\"modified\":\"2024-01-01T00:00:00Z\",\"pattern\":\"" pattern \
@@ -295,6 +341,34 @@ test_evaluator(void **state)
     kz_match_index_free(ix);
 }
 
+static void
+test_address_memo(void **state)
+{
+    /* 192.0.2.9 is valid from 1700000001; 10.0.0.53 is listed for good. */
+    const char *inds =
+        "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--00000000-0000-4000-8000-000000000001\","
+        "\"created\":\"2024-01-01T00:00:00Z\",\"modified\":\"2024-01-01T00:00:00Z\",\"pattern\":\"[ipv4-addr:value = '192.0.2.9']\","
+        "\"pattern_type\":\"stix\",\"valid_from\":\"2023-11-14T22:13:21Z\"}\n"
+        "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--00000000-0000-4000-8000-000000000002\","
+        "\"created\":\"2024-01-01T00:00:00Z\",\"modified\":\"2024-01-01T00:00:00Z\",\"pattern\":\"[ipv4-addr:value = '10.0.0.53']\","
+        "\"pattern_type\":\"stix\",\"valid_from\":\"2020-01-01T00:00:00Z\"}\n";
+    struct kz_match_index *ix = index_of(inds, NULL);
+    const char *log = "#fields\tts\tid.orig_h\tid.resp_h\n"
+                      "1700000000.0\t10.0.0.1\t192.0.2.9\n" /* found, not yet valid */
+                      "1700000002.0\t10.0.0.1\t192.0.2.9\n" /* the same bytes, valid now */
+                      "1700000003.0\t10.0.0.1\t192.0.2.8\n" /* nothing */
+                      "1700000004.0\t10.0.0.1\t192.0.2.8\n" /* nothing, remembered */
+                      "1700000005.0\t10.0.0.53\t192.0.2.8\n" /* the other column */
+                      "1700000006.0\t10.0.0.53\t192.0.2.9\n"; /* both */
+    struct kz_match_stats st;
+    (void)state;
+    st = scan(ix, KZ_FMT_ZEEK, log, strlen(log));
+    assert_int_equal(st.lines, 6);
+    assert_int_equal(st.hit_lines, 3);
+    assert_int_equal(st.matches, 4);
+    kz_match_index_free(ix);
+}
+
 int
 main(void)
 {
@@ -305,6 +379,9 @@ main(void)
         cmocka_unit_test(test_ipv4_filter),
         cmocka_unit_test(test_parse_ipv4),
         cmocka_unit_test(test_domain_labels),
+        cmocka_unit_test(test_load_tail),
+        cmocka_unit_test(test_domain_tlds),
+        cmocka_unit_test(test_address_memo),
         cmocka_unit_test(test_evaluator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
