@@ -220,9 +220,13 @@ to_ms() { # wrk latency like 812.00us, 1.20ms, 2.01s
         if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
         printf "%.2f", n }'
 }
-run_wrk() { # NAME URL: appends to the NAME_* arrays
-    local name=$1 url=$2 out rps p50 p99 bad
+# CPU time (user + system, clock ticks) the hub has used so far.
+hub_cpu_ticks() { awk '{print $14 + $15}' "/proc/$HUB_PID/stat"; }
+run_wrk() { # NAME URL: appends to the NAME_* arrays; for KZ also the hub's CPU per request
+    local name=$1 url=$2 out rps p50 p99 bad t0 t1 n
+    t0=$(hub_cpu_ticks)
     out=$(wrk -t2 -c16 -d"${DURATION}s" --latency -s "$TMP/reads.lua" "$url")
+    t1=$(hub_cpu_ticks)
     rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
     p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
     p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
@@ -233,9 +237,16 @@ run_wrk() { # NAME URL: appends to the NAME_* arrays
         exit 1
     fi
     eval "${name}_RPS+=(\"$rps\"); ${name}_P50+=(\"$p50\"); ${name}_P99+=(\"$p99\")"
-    say "   $name: $rps req/s, p50 $p50 ms, p99 $p99 ms"
+    if [ "$name" = KZ ]; then
+        n=$(echo "$out" | awk '/requests in/ {print $1}')
+        KZ_CPU+=("$(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$(getconf CLK_TCK)" \
+            'BEGIN {printf "%.0f", (b - a) * 1000000 / hz / n}')")
+        say "   $name: $rps req/s, p50 $p50 ms, p99 $p99 ms, hub CPU ${KZ_CPU[-1]} us/request"
+    else
+        say "   $name: $rps req/s, p50 $p50 ms, p99 $p99 ms"
+    fi
 }
-KZ_RPS=(); KZ_P50=(); KZ_P99=(); NG_RPS=(); NG_P50=(); NG_P99=()
+KZ_RPS=(); KZ_P50=(); KZ_P99=(); KZ_CPU=(); NG_RPS=(); NG_P50=(); NG_P99=()
 for r in $(seq 1 "$RUNS"); do
     say "== reads run $r/$RUNS (wrk -t2 -c16 -d${DURATION}s, pages of 100 = $PAGE_BYTES bytes)"
     run_wrk KZ "$HUB"
@@ -259,6 +270,7 @@ P99OK=$(awk -v p="$P99" 'BEGIN {print (p + 0 < 50) ? "yes" : "NO"}')
     printf '  ingest  floor   %10.0f rows/s, bare C loop into SQLite  (runs: %s)\n' "$FL" "${FLOOR[*]}"
     printf '  ingest  ratio   kizuna/floor = %s %% (goal >= 30 %%: %s)\n' "$IRATIO" "$(verdict "$IRATIO" 30)"
     printf '  reads   kizuna  %10.0f req/s, p50 %s ms, p99 %s ms  (runs: %s)\n' "$RPS" "$P50" "$P99" "${KZ_RPS[*]}"
+    printf '  reads   kizuna  %10s us of hub CPU per request  (runs: %s)\n' "$(median "${KZ_CPU[@]}")" "${KZ_CPU[*]}"
     printf '  reads   nginx   %10.0f req/s, p50 %s ms, p99 %s ms  (runs: %s)\n' "$NRPS" "$NP50" "$NP99" "${NG_RPS[*]}"
     printf '  reads   ratio   kizuna/nginx = %s %% (goal >= 40 %%: %s); kizuna p99 < 50 ms: %s\n' \
         "$RRATIO" "$(verdict "$RRATIO" 40)" "$P99OK"
