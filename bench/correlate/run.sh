@@ -34,6 +34,7 @@ for v in "$SIGHTINGS" "$INDICATORS" "$ORGS" "$RUNS"; do
 done
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
 ROOT=$(cd "$HERE/../.." && pwd)
 KIZUNA=${KIZUNA:-$ROOT/build/kizuna}
 export KIZUNA_LOG_LEVEL=${KIZUNA_LOG_LEVEL:-1}
@@ -43,17 +44,6 @@ done
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kizuna-bench-correlate.XXXXXX")
 HUB_PID=""
-stop_pid() {
-    local pid=$1
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     local st=$?
     stop_pid "$HUB_PID"
@@ -62,33 +52,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-say() { printf '%s\n' "$*" >&2; }
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
-}
-
-start_hub() { # DIR [serve flags...]
-    local dir=$1 url=""
-    shift
-    : >"$dir/serve.out" # exists before the background shell opens it
-    "$KIZUNA" serve --db "sqlite:$dir/kizuna.db" --listen 127.0.0.1:0 "$@" >"$dir/serve.out" 2>>"$dir/serve.log" &
-    HUB_PID=$!
-    for _ in $(seq 1 100); do
-        url=$(sed -n 's|^serving on \(http://127\.0\.0\.1:[0-9]*\)/$|\1|p' "$dir/serve.out")
-        [ -n "$url" ] && break
-        sleep 0.1
-    done
-    for _ in $(seq 1 50); do
-        if [ -n "$url" ] && curl -fs -o /dev/null "$url/healthz"; then
-            HUB=$url
-            return 0
-        fi
-        sleep 0.1
-    done
-    say "run.sh: the hub did not start:"
-    cat "$dir/serve.log" >&2
-    exit 1
-}
 
 say "== generating: $ORGS organisations, $INDICATORS indicators, $SIGHTINGS sightings"
 python3 "$HERE/gen.py" --dir "$TMP" --orgs "$ORGS" --indicators "$INDICATORS" --sightings "$SIGHTINGS"

@@ -32,6 +32,7 @@ case $OBJECTS in '' | *[!0-9]*) echo "run.sh: --objects takes a number" >&2; exi
 [ "$OBJECTS" -ge 1000 ] || { echo "run.sh: --objects must be at least 1000" >&2; exit 2; }
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
 ROOT=$(cd "$HERE/../.." && pwd)
 KIZUNA=${KIZUNA:-$ROOT/build/kizuna}
 NGINX=${NGINX:-/usr/sbin/nginx}
@@ -48,17 +49,6 @@ done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kizuna-bench-taxii.XXXXXX")
 HUB_PID=""
 NGINX_PID=""
-stop_pid() { # PID: TERM, wait up to 10 s, then KILL
-    local pid=$1
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     local st=$?
     stop_pid "$HUB_PID"
@@ -69,35 +59,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say() { printf '%s\n' "$*" >&2; }
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-median() { # numbers on the command line
-    printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
-}
 pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", (b > 0 ? 100 * a / b : 0)}'; }
-
-start_hub() { # DIR
-    local dir=$1 url=""
-    "$KIZUNA" serve --db "sqlite:$dir/kizuna.db" --listen 127.0.0.1:0 >"$dir/serve.out" 2>>"$dir/serve.log" &
-    HUB_PID=$!
-    for _ in $(seq 1 100); do
-        url=$(sed -n 's|^serving on \(http://127\.0\.0\.1:[0-9]*\)/$|\1|p' "$dir/serve.out")
-        [ -n "$url" ] && break
-        sleep 0.1
-    done
-    for _ in $(seq 1 50); do
-        if [ -n "$url" ] && curl -fs -o /dev/null "$url/healthz"; then
-            HUB=$url
-            return 0
-        fi
-        sleep 0.1
-    done
-    say "run.sh: the hub did not start:"
-    cat "$dir/serve.log" >&2
-    exit 1
-}
 
 # ---- the write ceiling program ----
 say "== building sqlite_floor"
