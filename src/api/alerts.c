@@ -26,40 +26,15 @@ status_valid(const char *s)
     return false;
 }
 
-/* The cursor: "<created_us>.<alert id>" of the last alert of the page, hex-encoded. */
-static void
-cursor_make(const struct kz_alert *a, char *out, size_t outlen)
-{
-    char plain[KZ_STIX_ID_MAX + 32];
-    size_t n = (size_t)snprintf(plain, sizeof(plain), "%lld.%s", (long long)a->created_us, a->id);
-
-    for (size_t i = 0; i < n && 2 * i + 2 < outlen; i++)
-        snprintf(out + 2 * i, 3, "%02x", (unsigned char)plain[i]);
-}
-
+/* The cursor: the store's order (seq) of the last alert of the page, in decimal. */
 static bool
-cursor_parse(const char *hex, int64_t *created, char id[KZ_STIX_ID_MAX])
+cursor_parse(const char *text, int64_t *after_seq)
 {
-    char plain[KZ_STIX_ID_MAX + 32], *dot;
-    size_t n = strlen(hex);
     uint64_t v;
 
-    if (n == 0 || n % 2 || n / 2 >= sizeof(plain))
+    if (kz_str_to_u64(kz_str_from_cstr(text), 1, INT64_MAX, &v) != KZ_OK)
         return false;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned b;
-        if (sscanf(hex + 2 * i, "%2x", &b) != 1 || !strchr("0123456789abcdef", hex[2 * i]) ||
-            !strchr("0123456789abcdef", hex[2 * i + 1]))
-            return false;
-        plain[i] = (char)b;
-    }
-    plain[n / 2] = '\0';
-    dot = strchr(plain, '.');
-    if (!dot || strncmp(dot + 1, "alert--", 7) != 0 ||
-        kz_str_to_u64(kz_str_make(plain, (size_t)(dot - plain)), 0, INT64_MAX, &v) != KZ_OK ||
-        kz_cstr_copy(dot + 1, id, KZ_STIX_ID_MAX) != KZ_OK)
-        return false;
-    *created = (int64_t)v;
+    *after_seq = (int64_t)v;
     return true;
 }
 
@@ -90,7 +65,7 @@ KZ_API_HANDLER(kz_api_alerts_list)
 {
     struct kz_alert_query q;
     struct page p;
-    char after_id[KZ_STIX_ID_MAX], next[2 * (KZ_STIX_ID_MAX + 32)] = "";
+    char next[32] = "";
     enum kz_rule_kind rk;
     bool more = false;
     uint64_t limit = ALERTS_DEFAULT_LIMIT;
@@ -112,8 +87,7 @@ KZ_API_HANDLER(kz_api_alerts_list)
                    kz_time_parse(kz_str_from_cstr(v), &q.since_us, NULL) == KZ_OK) {
         } else if (strcmp(k, "limit") == 0 &&
                    kz_str_to_u64(kz_str_from_cstr(v), 1, ALERTS_MAX_LIMIT, &limit) == KZ_OK) {
-        } else if (strcmp(k, "next") == 0 && cursor_parse(v, &q.after_created_us, after_id)) {
-            q.after_id = after_id;
+        } else if (strcmp(k, "next") == 0 && cursor_parse(v, &q.after_seq)) {
         } else {
             kz_http_error(resp, false, 400, "Bad request",
                           "query parameter '%.64s' is unknown or its value is not valid "
@@ -141,7 +115,7 @@ KZ_API_HANDLER(kz_api_alerts_list)
         return;
     }
     if (more)
-        cursor_make(&p.last, next, sizeof(next));
+        snprintf(next, sizeof(next), "%lld", (long long)p.last.seq);
     kz_http_json(resp, 200, KZ_MEDIA_JSON,
                  json_pack("{s:o, s:o}", "alerts", p.list, "next",
                            more ? json_string(next) : json_null()));

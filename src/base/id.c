@@ -33,18 +33,58 @@ kz_random_hex(size_t n, char *out)
     }
 }
 
+/* Where the four dashes of a UUID's text go: after these many bytes. */
+static bool
+dash_after(size_t byte)
+{
+    return byte == 4 || byte == 6 || byte == 8 || byte == 10;
+}
+
+void
+kz_uuid_format(const unsigned char b[16], char out[KZ_UUID_TEXT_LEN + 1])
+{
+    char *p = out;
+
+    for (size_t i = 0; i < 16; i++) {
+        if (dash_after(i))
+            *p++ = '-';
+        hex_encode(&b[i], 1, p);
+        p += 2;
+    }
+    *p = '\0';
+}
+
+static int
+hex_digit(char c)
+{
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+bool
+kz_uuid_parse(struct kz_str s, unsigned char out[16])
+{
+    const char *p = s.p;
+
+    if (!kz_uuid_valid(s))
+        return false;
+    for (size_t i = 0; i < 16; i++) {
+        if (dash_after(i))
+            p++;
+        out[i] = (unsigned char)(hex_digit(p[0]) << 4 | hex_digit(p[1]));
+        p += 2;
+    }
+    return true;
+}
+
 void
 kz_uuid_v4(char out[KZ_UUID_TEXT_LEN + 1])
 {
     unsigned char b[16];
-    char h[33];
 
     randombytes_buf(b, sizeof(b));
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    hex_encode(b, sizeof(b), h);
-    snprintf(out, KZ_UUID_TEXT_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16,
-             h + 20);
+    kz_uuid_format(b, out);
 }
 
 bool

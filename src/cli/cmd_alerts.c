@@ -164,8 +164,7 @@ kz_cmd_alerts(int argc, char **argv)
             err = kz_store_alert_list(s, &q, print_alert, &o, &more);
             if (err == KZ_OK)
                 err = o.err;
-            q.after_created_us = o.last.created_us;
-            q.after_id = o.last.id;
+            q.after_seq = o.last.seq;
         } while (err == KZ_OK && more && o.n < limit);
         if (err == KZ_OK && json)
             kz_cli_print_json(json_pack("{s:O, s:b}", "alerts", o.list, "more", more));

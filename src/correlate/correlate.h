@@ -82,8 +82,6 @@ struct kz_corr_window {
 /* Does rule k fire on this window (given its own window length)? Pure logic. */
 bool kz_rules_fire(const struct kz_rules *r, enum kz_rule_kind k, const struct kz_corr_window *w);
 
-/* The start of the window of length window_us that holds t_us. */
-int64_t kz_corr_bucket(int64_t t_us, int64_t window_us);
 
 /* alert--<uuid>: the same for the same rule, indicator, window length and start. */
 void kz_corr_alert_id(enum kz_rule_kind k, const char *indicator, int64_t window_us,

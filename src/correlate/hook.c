@@ -90,6 +90,7 @@ notify(struct kz_store_tx *tx, const struct kz_rules *r, const char *type,
     const char **orgs = kz_xcalloc(f->n_names + 1, sizeof(*orgs));
     struct kz_notify_event ne;
     char window[KZ_TIME_TEXT_MAX];
+    bool wanted;
     json_t *data;
     char *text;
     kz_err err;
@@ -97,6 +98,13 @@ notify(struct kz_store_tx *tx, const struct kz_rules *r, const char *type,
     for (size_t i = 0; i < f->n_names; i++)
         orgs[i] = f->names[i];
     orgs[f->n_names] = r->centre;
+    ne = (struct kz_notify_event){type, a->id, orgs, f->n_names + 1, NULL, NULL};
+    /* Most alerts reach no subscription: then no JSON is built. */
+    err = kz_notify_wanted(tx, &ne, &wanted);
+    if (err != KZ_OK || !wanted) {
+        free(orgs);
+        return err;
+    }
     kz_time_format_us(a->bucket_us, window);
     /* Only what every recipient may know: no other organisation is named. */
     data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "id", a->id, "rule", a->rule,
@@ -104,7 +112,7 @@ notify(struct kz_store_tx *tx, const struct kz_rules *r, const char *type,
                      window, "organization_count", (json_int_t)f->w.n_orgs, "count",
                      (json_int_t)f->w.count);
     text = json_dumps(data, JSON_COMPACT);
-    ne = (struct kz_notify_event){type, a->id, orgs, f->n_names + 1, NULL, text};
+    ne.data_json = text;
     err = text ? kz_notify_emit(tx, &ne) : KZ_ERR_NOMEM;
     free(text);
     json_decref(data);
@@ -146,7 +154,7 @@ open_alert(struct kz_store_tx *tx, const struct kz_rules *r, enum kz_rule_kind k
 /* Feeds one stored sighting to every window length the enabled rules use. */
 static kz_err
 correlate_one(struct kz_store_tx *tx, const struct kz_rules *r, const struct kz_write_event *ev,
-              const json_t *o, int64_t now)
+              const struct kz_object_in *obj, const json_t *o, int64_t now)
 {
     const char *ref = kz_json_str(o, "sighting_of_ref");
     const json_t *cnt = json_object_get(o, "count");
@@ -163,6 +171,7 @@ correlate_one(struct kz_store_tx *tx, const struct kz_rules *r, const struct kz_
     sg.org = ev->caller->org.slug;
     sg.sector = ev->caller->org.sector;
     sg.collection_id = ev->collection->id;
+    sg.tlp = obj->tlp;
     sg.now_us = now;
     sg.last_us = time_prop(o, "last_seen", time_prop(o, "first_seen", time_prop(o, "created", now)));
     sg.first_us = time_prop(o, "first_seen", sg.last_us);
@@ -172,30 +181,31 @@ correlate_one(struct kz_store_tx *tx, const struct kz_rules *r, const struct kz_
     sg.count = json_is_integer(cnt) && json_integer_value(cnt) >= 0
                    ? (uint64_t)json_integer_value(cnt)
                    : 1;
+    err = kz_store_tx_corr_add(tx, &sg);
     for (int k = 0; k < KZ_RULE_COUNT && err == KZ_OK; k++) {
+        int64_t window_us = r->rule[k].window_us, bucket;
         struct fold f;
         bool seen = false;
         if (!r->rule[k].enabled)
             continue;
         for (size_t i = 0; i < n_done; i++)
-            seen = seen || done[i] == r->rule[k].window_us;
+            seen = seen || done[i] == window_us;
         if (seen)
             continue;
-        done[n_done++] = r->rule[k].window_us;
-        sg.window_us = r->rule[k].window_us;
-        sg.bucket_us = kz_corr_bucket(sg.last_us, sg.window_us);
+        done[n_done++] = window_us;
+        bucket = kz_store_corr_bucket(sg.last_us, window_us);
         memset(&f, 0, sizeof(f));
         f.rules = r;
         f.org = sg.org;
         f.first_us = INT64_MAX;
-        err = kz_store_tx_corr_add(tx, &sg, fold_member, &f);
+        err = kz_store_tx_corr_members(tx, ref, window_us, bucket, fold_member, &f);
         f.w.watched = kz_rules_watched(r, ref);
-        /* The organisation is new to the window when all it has there is this sighting. */
-        /* Every enabled rule that uses this window length. */
+        /* Every enabled rule that uses this window length. The organisation is new to the
+         * window when all it has there is this sighting. */
         for (int j = k; j < KZ_RULE_COUNT && err == KZ_OK; j++) {
-            if (r->rule[j].enabled && r->rule[j].window_us == sg.window_us &&
+            if (r->rule[j].enabled && r->rule[j].window_us == window_us &&
                 kz_rules_fire(r, (enum kz_rule_kind)j, &f.w))
-                err = open_alert(tx, r, (enum kz_rule_kind)j, ref, sg.bucket_us, &f,
+                err = open_alert(tx, r, (enum kz_rule_kind)j, ref, bucket, &f,
                                  f.org_count == sg.count, now);
         }
         free(f.sectors);
@@ -220,14 +230,14 @@ kz_correlate_hook(struct kz_hub *hub, struct kz_store_tx *tx, const struct kz_wr
             strcmp(obj->type, "sighting") != 0)
             continue;
         if (ev->parsed && ev->parsed[i]) {
-            err = correlate_one(tx, r, ev, ev->parsed[i], now);
+            err = correlate_one(tx, r, ev, obj, ev->parsed[i], now);
             continue;
         }
         /* The object was validated and serialised by the write path: it parses. */
         o = json_loadb(obj->json, obj->json_len, 0, NULL);
         if (!o)
             continue;
-        err = correlate_one(tx, r, ev, o, now);
+        err = correlate_one(tx, r, ev, obj, o, now);
         json_decref(o);
     }
     return err;

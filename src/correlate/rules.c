@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "admin/admin.h"
+#include "base/id.h"
 #include "base/str.h"
 #include "policy/policy.h"
 #include "base/banned.h"
@@ -390,15 +391,6 @@ kz_rules_fire(const struct kz_rules *r, enum kz_rule_kind k, const struct kz_cor
     }
 }
 
-int64_t
-kz_corr_bucket(int64_t t_us, int64_t window_us)
-{
-    int64_t q = t_us / window_us;
-
-    if (t_us % window_us != 0 && t_us < 0)
-        q--;
-    return q * window_us;
-}
 
 void
 kz_corr_alert_id(enum kz_rule_kind k, const char *indicator, int64_t window_us,
@@ -414,8 +406,6 @@ kz_corr_alert_id(enum kz_rule_kind k, const char *indicator, int64_t window_us,
                        NULL, 0);
     h[6] = (unsigned char)((h[6] & 0x0f) | 0x50); /* name-based, like UUIDv5 */
     h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
-    snprintf(out, KZ_STIX_ID_MAX,
-             "alert--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", h[0],
-             h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13],
-             h[14], h[15]);
+    memcpy(out, "alert--", 7);
+    kz_uuid_format(h, out + 7);
 }

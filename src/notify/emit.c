@@ -85,6 +85,13 @@ delivery_make(const struct kz_webhook *w, const char *type, const char *subject,
     return KZ_OK;
 }
 
+/* Does the subscription receive the event? */
+static bool
+subscribed(const struct kz_notify_event *ev, const struct kz_webhook *w)
+{
+    return strcmp(ev->type, "incident.national") == 0 ? w->national : org_listed(ev, w->org);
+}
+
 static void
 emit_one(void *ctx, const struct kz_webhook *w, const struct kz_org *org)
 {
@@ -92,9 +99,7 @@ emit_one(void *ctx, const struct kz_webhook *w, const struct kz_org *org)
     struct kz_delivery d;
 
     (void)org;
-    if (e->err != KZ_OK)
-        return;
-    if (strcmp(e->ev->type, "incident.national") == 0 ? !w->national : !org_listed(e->ev, w->org))
+    if (e->err != KZ_OK || !subscribed(e->ev, w))
         return;
     e->err = delivery_make(w, e->ev->type, e->ev->subject, e->now_us, &d);
     if (e->err == KZ_OK)
@@ -132,6 +137,36 @@ kz_notify_emit(struct kz_store_tx *tx, const struct kz_notify_event *ev)
     if (err == KZ_OK && e.queued)
         kz_log(KZ_LOG_DEBUG, "notification queued event=%s subject='%s' deliveries=%zu", ev->type,
                ev->subject ? ev->subject : "", e.queued);
+    return err;
+}
+
+struct wanted_ctx {
+    const struct kz_notify_event *ev;
+    bool wanted;
+};
+
+static void
+wanted_one(void *ctx, const struct kz_webhook *w, const struct kz_org *org)
+{
+    struct wanted_ctx *x = ctx;
+
+    (void)org;
+    x->wanted = x->wanted || subscribed(x->ev, w);
+}
+
+kz_err
+kz_notify_wanted(struct kz_store_tx *tx, const struct kz_notify_event *ev, bool *wanted)
+{
+    struct wanted_ctx x = {ev, false};
+    kz_err err;
+
+    *wanted = false;
+    if (tx == NULL || ev == NULL || !kz_notify_event_valid(ev->type) ||
+        (ev->n_orgs && ev->orgs == NULL))
+        return KZ_ERR_INVALID;
+    err = kz_store_tx_webhooks_for(tx, ev->type, ev->collection_id, wanted_one, &x);
+    if (err == KZ_OK)
+        *wanted = x.wanted;
     return err;
 }
 

@@ -40,6 +40,10 @@ struct kz_notify_event {
  */
 kz_err kz_notify_emit(struct kz_store_tx *tx, const struct kz_notify_event *ev);
 
+/* Would kz_notify_emit queue anything? ev->data_json is not looked at: callers that
+ * notify often build the data only when someone receives it. */
+kz_err kz_notify_wanted(struct kz_store_tx *tx, const struct kz_notify_event *ev, bool *wanted);
+
 /* Deliveries queued for a subject (incident id...), oldest first: who was notified when. */
 kz_err kz_notify_deliveries_for(struct kz_store *s, const char *subject,
                                 void (*fn)(void *ctx, const struct kz_delivery *d), void *ctx);

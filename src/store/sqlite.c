@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "base/id.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "base/banned.h"
@@ -67,6 +68,50 @@ kz_store__sqlite_bind_text(sqlite3_stmt *st, int idx, const char *s)
     if (s == NULL)
         return sqlite3_bind_null(st, idx);
     return sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
+/* The 16 bytes of "<type>--<uuid>" when id has that form, in lower case (so that it
+ * reads back byte for byte). */
+static bool
+stix_uuid_bytes(const char *id, const char *type, unsigned char out[16])
+{
+    char back[KZ_UUID_TEXT_LEN + 1];
+    size_t tl = strlen(type);
+
+    if (strncmp(id, type, tl) != 0 || strncmp(id + tl, "--", 2) != 0 ||
+        !kz_uuid_parse(kz_str_from_cstr(id + tl + 2), out))
+        return false;
+    kz_uuid_format(out, back);
+    return strcmp(back, id + tl + 2) == 0;
+}
+
+int
+kz_store__sqlite_bind_stix_id(sqlite3_stmt *st, int idx, const char *id, const char *type)
+{
+    unsigned char b[16];
+
+    if (id && stix_uuid_bytes(id, type, b))
+        return sqlite3_bind_blob(st, idx, b, sizeof(b), SQLITE_TRANSIENT);
+    return kz_store__sqlite_bind_text(st, idx, id);
+}
+
+kz_err
+kz_store__sqlite_stix_id(sqlite3_stmt *st, int col, const char *type, char *dst, size_t dstlen)
+{
+    const unsigned char *b;
+    int len;
+
+    if (sqlite3_column_type(st, col) != SQLITE_BLOB)
+        return kz_store__sqlite_text(st, col, dst, dstlen);
+    b = sqlite3_column_blob(st, col);
+    len = sqlite3_column_bytes(st, col);
+    if (len != 16)
+        return KZ_ERR_STORE;
+    len = snprintf(dst, dstlen, "%s--", type);
+    if (len < 0 || (size_t)len + KZ_UUID_TEXT_LEN >= dstlen)
+        return KZ_ERR_LIMIT;
+    kz_uuid_format(b, dst + len);
+    return KZ_OK;
 }
 
 kz_err
@@ -220,6 +265,7 @@ kz_store__sqlite_commit(struct kz_sqlite *s, struct kz_sqlite_conn *c)
 
     if (err != KZ_OK && !sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    kz_store__sqlite_corr_tx_end(s, err == KZ_OK);
     pthread_mutex_unlock(&s->write_mu);
     return err;
 }
@@ -231,6 +277,7 @@ kz_store__sqlite_rollback(struct kz_sqlite *s, struct kz_sqlite_conn *c)
         sqlite3_reset(c->cache[i].st);
     if (!sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    kz_store__sqlite_corr_tx_end(s, false);
     pthread_mutex_unlock(&s->write_mu);
 }
 
@@ -366,6 +413,7 @@ sqlite_open(const char *path, struct kz_store **out)
     s->path = kz_xstrdup(path);
     pthread_mutex_init(&s->pool_mu, NULL);
     pthread_mutex_init(&s->write_mu, NULL);
+    kz_store__sqlite_corr_init(s);
     err = kz_store__sqlite_acquire(s, &c);
     if (err != KZ_OK)
         goto done;
@@ -398,6 +446,7 @@ sqlite_close(struct kz_store *store)
     }
     pthread_mutex_destroy(&s->pool_mu);
     pthread_mutex_destroy(&s->write_mu);
+    kz_store__sqlite_corr_release(s);
     free(s->path);
     free(s);
 }

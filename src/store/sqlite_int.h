@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "store/corr_cache.h"
 #include "store/store_int.h"
 
 #define KZ_SQLITE_STMT_CACHE 64
@@ -28,6 +29,29 @@ struct kz_sqlite_conn {
     size_t evict; /* next slot to reuse when the cache is full */
 };
 
+/*
+ * The correlation cache of this process (sqlite_corr.c): the committed state is a cache of
+ * corr_log and alert_rows up to log_seq and alert_seq, caught up before each use; what the
+ * write transaction in progress adds is kept apart (tx_*) and merged only once it commits.
+ */
+struct kz_sqlite_corr {
+    pthread_mutex_t mu; /* guards all of it */
+    struct kz_corr_strings strs;
+    struct kz_corr_state committed;
+    int64_t lengths[KZ_CORR_MAX_LENGTHS]; /* the window lengths asked for so far */
+    size_t n_lengths;
+    uint64_t lengths_gen; /* bumped when a length is added */
+    int64_t log_seq, alert_seq;
+    /* The write transaction in progress, if it has touched correlation. */
+    bool tx_open;
+    int64_t tx_log_base, tx_alert_base; /* the committed rows it started from */
+    struct kz_corr_state tx;
+    uint64_t tx_gen;
+    struct kz_corr_row *tx_rows;
+    size_t n_tx_rows, cap_tx_rows;
+    int64_t tx_alert_last;
+};
+
 struct kz_sqlite {
     struct kz_store base;
     char *path;
@@ -37,6 +61,7 @@ struct kz_sqlite {
      * sleeps; busy_timeout still covers other processes (the CLI next to the server). */
     pthread_mutex_t write_mu;
     int schema_version;
+    struct kz_sqlite_corr corr;
 };
 
 static inline struct kz_sqlite *
@@ -85,6 +110,12 @@ kz_err kz_store__sqlite_text(sqlite3_stmt *st, int col, char *dst, size_t dstlen
 
 /* Binds a C string as text, or NULL for a NULL pointer. */
 int kz_store__sqlite_bind_text(sqlite3_stmt *st, int idx, const char *s);
+
+/* A STIX id "<type>--<uuid>" kept as its 16 uuid bytes (the column knows the type); any
+ * other text as text. _stix_id reads either back as text. */
+int kz_store__sqlite_bind_stix_id(sqlite3_stmt *st, int idx, const char *id, const char *type);
+kz_err kz_store__sqlite_stix_id(sqlite3_stmt *st, int col, const char *type, char *dst,
+                                size_t dstlen);
 
 /* Applies pending migrations; *version receives the schema version after them. */
 kz_err kz_store__sqlite_migrate(struct kz_sqlite_conn *c, int *version);
@@ -164,9 +195,34 @@ kz_err kz_store__sqlite_delivery_requeue(struct kz_store *s, const char *subscri
                                          const char *id, int64_t now_us);
 kz_err kz_store__sqlite_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit,
                                          size_t *deleted);
+/* sqlite_corr.c: the cache's life, and what sqlite_alerts.c asks of it. */
+void kz_store__sqlite_corr_init(struct kz_sqlite *s);
+void kz_store__sqlite_corr_release(struct kz_sqlite *s);
+/* The end of a write transaction (write_mu still held): merges or drops its additions. */
+void kz_store__sqlite_corr_tx_end(struct kz_sqlite *s, bool committed);
+/* Inside a write transaction (tx) or a read snapshot (c, tx NULL): the row of an alert,
+ * 0 when there is none. */
+kz_err kz_store__sqlite_corr_alert_seq(struct kz_sqlite *s, struct kz_sqlite_conn *c,
+                                       struct kz_store_tx *tx, const char *id, int64_t *seq);
+/* Records an alert row this write transaction appended. */
+void kz_store__sqlite_corr_alert_added(struct kz_sqlite *s, const char *id, int64_t seq);
+/* Several lookups under one catch-up: enter (caught up, locked), _held calls, leave. */
+kz_err kz_store__sqlite_corr_enter(struct kz_sqlite *s, struct kz_sqlite_conn *c,
+                                   struct kz_store_tx *tx);
+void kz_store__sqlite_corr_leave(struct kz_sqlite *s);
+kz_err kz_store__sqlite_corr_window_held(struct kz_sqlite *s, struct kz_sqlite_conn *c,
+                                         struct kz_store_tx *tx, const char *indicator,
+                                         int64_t window_us, int64_t bucket_us,
+                                         struct kz_corr_member **out, size_t *n);
+/* The members of a window in a read snapshot (tx NULL) or a write transaction; caller frees
+ * *out. Ordered by organisation, collection and TLP. */
+kz_err kz_store__sqlite_corr_window(struct kz_sqlite *s, struct kz_sqlite_conn *c,
+                                    struct kz_store_tx *tx, const char *indicator,
+                                    int64_t window_us, int64_t bucket_us,
+                                    struct kz_corr_member **out, size_t *n);
+
 /* sqlite_alerts.c */
-kz_err kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
-                                    kz_corr_member_fn fn, void *ctx);
+kz_err kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg);
 kz_err kz_store__sqlite_tx_corr_members(struct kz_store_tx *tx, const char *indicator,
                                         int64_t window_us, int64_t bucket_us,
                                         kz_corr_member_fn fn, void *ctx);

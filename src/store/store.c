@@ -397,10 +397,9 @@ kz_store_delivery_requeue(struct kz_store *s, const char *subscription_id, const
 }
 
 kz_err
-kz_store_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
-                     kz_corr_member_fn fn, void *ctx)
+kz_store_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg)
 {
-    return tx->store->ops->tx_corr_add(tx, sg, fn, ctx);
+    return tx->store->ops->tx_corr_add(tx, sg);
 }
 
 kz_err

@@ -428,9 +428,10 @@ kz_err kz_store_deliveries_prune(struct kz_store *s, int64_t before_us, size_t l
                                  size_t *deleted);
 /* ---- correlation state and alerts ----
  *
- * Correlation keeps, per indicator and time window, one row per organisation, collection
- * and TLP that sighted it (a "member" of the window). An alert names a rule and a window;
- * its organisations, sectors, count and first/last seen are those of the window's members.
+ * Every correlated sighting is appended to a log; per indicator and time window, the
+ * sightings are folded into one "member" per organisation, collection and TLP. An alert
+ * names a rule and a window; its organisations, sectors, count and first/last seen are
+ * those of the window's members (docs/internals/correlate.md).
  */
 #define KZ_ALERT_STATUS_MAX 16
 #define KZ_ALERT_RULE_MAX 32
@@ -439,11 +440,10 @@ kz_err kz_store_deliveries_prune(struct kz_store *s, int64_t before_us, size_t l
 /* One sighting for correlation; all pointers borrowed for the call. */
 struct kz_corr_sighting {
     const char *indicator;
-    int64_t window_us, bucket_us;
     const char *org, *sector, *collection_id; /* sector "" when none */
     enum kz_tlp tlp;
     uint64_t count;
-    int64_t first_us, last_us; /* event time */
+    int64_t first_us, last_us; /* event time; last_us places it in its windows */
     int64_t now_us;            /* arrival */
 };
 
@@ -456,6 +456,10 @@ struct kz_corr_member {
     int64_t first_us, last_us, updated_us;
 };
 typedef void (*kz_corr_member_fn)(void *ctx, const struct kz_corr_member *m);
+
+/* The start of the window of length window_us (> 0) that holds t_us: windows tumble,
+ * aligned to the Unix epoch. */
+int64_t kz_store_corr_bucket(int64_t t_us, int64_t window_us);
 
 struct kz_alert {
     char id[KZ_STIX_ID_MAX];
@@ -470,6 +474,7 @@ struct kz_alert {
     int64_t changed_us;
     int64_t created_us;
     int64_t time_to_alert_us; /* created_us - first sighting's time, at creation */
+    int64_t seq;              /* the store's order of creation; the list cursor */
     /* From the window's members (reads only). */
     uint64_t count;
     int64_t first_seen_us, last_seen_us, updated_us;
@@ -490,16 +495,15 @@ struct kz_alert_query {
     const char *status, *rule, *sector; /* NULL: any */
     const char *member_org;             /* only alerts this organisation sighted; NULL: all */
     int64_t since_us;                   /* updated at or after; -1: any */
-    int64_t after_created_us;           /* cursor: strictly after (created_us, id) in the */
-    const char *after_id;               /* order newest first; after_id NULL: from the top */
+    int64_t after_seq;                  /* cursor: older than this seq; 0: from the newest */
     size_t limit;
 };
 
-/* Adds a sighting to its window (counts summed, first/last widened), then calls fn for
- * every member of the window. */
-kz_err kz_store_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg,
-                            kz_corr_member_fn fn, void *ctx);
-/* The members of a window, inside a transaction. */
+/* Appends a sighting to the correlation log: every window that holds its last_us
+ * counts it from now on (counts summed, first/last widened). */
+kz_err kz_store_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg);
+/* The members of a window, inside a transaction (its own sightings included), ordered by
+ * organisation, collection and TLP. */
 kz_err kz_store_tx_corr_members(struct kz_store_tx *tx, const char *indicator, int64_t window_us,
                                 int64_t bucket_us, kz_corr_member_fn fn, void *ctx);
 /* Creates the alert unless its id exists; *created tells which. */

@@ -153,6 +153,17 @@ test_ids(void **state)
     assert_true(kz_uuid_valid(kz_str_from_cstr(u)));
     assert_int_equal(u[14], '4');
     assert_false(kz_uuid_valid(kz_str_lit("not-a-uuid")));
+    {
+        unsigned char b[16];
+        char back[KZ_UUID_TEXT_LEN + 1];
+        assert_true(kz_uuid_parse(kz_str_lit("8E2E2D2B-17d4-4cbf-938f-98ee46b3cd3f"), b));
+        assert_int_equal(b[0], 0x8e);
+        assert_int_equal(b[15], 0x3f);
+        kz_uuid_format(b, back);
+        assert_string_equal(back, "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");
+        assert_false(kz_uuid_parse(kz_str_lit("8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3"), b));
+        assert_false(kz_uuid_parse(kz_str_lit("8e2e2d2b017d4-4cbf-938f-98ee46b3cd3f"), b));
+    }
     assert_int_equal(kz_stix_id_new("indicator", id), KZ_OK);
     assert_int_equal(strncmp(id, "indicator--", 11), 0);
 }

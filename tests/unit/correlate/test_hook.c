@@ -332,6 +332,134 @@ test_notifications(void **state)
     assert_string_equal(ev.types[2], "alert.updated");
 }
 
+/* Runs the hook, then fails: the transaction rolls back. */
+static kz_err
+run_hook_then_fail(void *ctx, struct kz_store_tx *tx)
+{
+    kz_err err = run_hook(ctx, tx);
+
+    return err == KZ_OK ? KZ_ERR_INVALID : err;
+}
+
+static void
+test_rollback_leaves_no_trace(void **state)
+{
+    struct fx *f = *state;
+    struct kz_caller caller;
+    struct kz_object_in obj;
+    struct kz_put_result res;
+    struct hook_args a;
+    struct list l;
+    static const char json[] =
+        "{\"type\":\"sighting\",\"created\":\"2026-01-01T00:00:00Z\",\"last_seen\":"
+        "\"2026-03-01T02:00:00Z\",\"count\":100,\"sighting_of_ref\":\"" IND "\"}";
+
+    sight(f, "a", "retail", "2026-03-01T01:00:00Z", 1);
+    memset(&caller, 0, sizeof(caller));
+    caller.authenticated = true;
+    snprintf(caller.org.slug, sizeof(caller.org.slug), "b");
+    snprintf(caller.org.sector, sizeof(caller.org.sector), "retail");
+    memset(&obj, 0, sizeof(obj));
+    obj.type = "sighting";
+    obj.json = json;
+    obj.json_len = strlen(json);
+    memset(&res, 0, sizeof(res));
+    res.outcome = KZ_PUT_ADDED;
+    a.f = f;
+    a.ev = (struct kz_write_event){&caller, &f->coll, &obj, &res, 1, NULL};
+    assert_int_equal(kz_store_transaction(f->s, run_hook_then_fail, &a), KZ_ERR_INVALID);
+    /* neither the alert that write opened nor its count of 100 remain */
+    assert_int_equal(list(f, NULL, &l), 0);
+    sight(f, "c", "retail", "2026-03-01T03:00:00Z", 2);
+    assert_int_equal(list(f, NULL, &l), 1);
+    assert_int_equal(l.a[0].count, 3);
+}
+
+static void
+test_one_write_many_sightings(void **state)
+{
+    struct fx *f = *state;
+    struct kz_caller caller;
+    struct kz_object_in obj[3];
+    struct kz_put_result res[3];
+    struct hook_args a;
+    struct list l;
+    static const char *const json[3] = {
+        "{\"type\":\"sighting\",\"created\":\"2026-03-01T01:00:00Z\",\"count\":2,"
+        "\"sighting_of_ref\":\"" IND "\"}",
+        "{\"type\":\"sighting\",\"created\":\"2026-03-01T02:00:00Z\",\"count\":3,"
+        "\"sighting_of_ref\":\"" IND "\"}",
+        "{\"type\":\"sighting\",\"created\":\"2026-03-01T03:00:00Z\",\"count\":4,"
+        "\"sighting_of_ref\":\"" IND "\"}",
+    };
+
+    sight(f, "a", "retail", "2026-03-01T00:30:00Z", 1);
+    memset(&caller, 0, sizeof(caller));
+    caller.authenticated = true;
+    snprintf(caller.org.slug, sizeof(caller.org.slug), "b");
+    snprintf(caller.org.sector, sizeof(caller.org.sector), "retail");
+    memset(obj, 0, sizeof(obj));
+    memset(res, 0, sizeof(res));
+    for (int i = 0; i < 3; i++) {
+        obj[i].type = "sighting";
+        obj[i].json = json[i];
+        obj[i].json_len = strlen(json[i]);
+        res[i].outcome = KZ_PUT_ADDED;
+    }
+    a.f = f;
+    a.ev = (struct kz_write_event){&caller, &f->coll, obj, res, 3, NULL};
+    assert_int_equal(kz_store_transaction(f->s, run_hook, &a), KZ_OK);
+    /* the first of the three opens the alert; the other two count in it */
+    assert_int_equal(list(f, NULL, &l), 1);
+    assert_int_equal(l.a[0].count, 10);
+}
+
+static void
+test_restart_and_second_process(void **state)
+{
+    struct fx *f = *state;
+    struct kz_store *other;
+    struct kz_store *saved = f->s;
+    struct kz_alert a;
+    struct list l;
+    char url[128], why[256];
+
+    sight(f, "a", "retail", "2026-03-01T01:00:00Z", 1);
+    sight(f, "b", "retail", "2026-03-01T02:00:00Z", 2);
+    assert_int_equal(list(f, NULL, &l), 1);
+    /* a second handle on the file is what another process sees */
+    snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
+    assert_int_equal(kz_store_open(url, &other), KZ_OK);
+    assert_int_equal(kz_store_alert_get(other, l.a[0].id, &a), KZ_OK);
+    assert_int_equal(a.count, 3);
+    /* it writes: the first handle catches up, and the alert is not opened twice */
+    f->s = other;
+    f->hub.store = other;
+    sight(f, "c", "retail", "2026-03-01T03:00:00Z", 4);
+    f->s = saved;
+    f->hub.store = saved;
+    assert_int_equal(list(f, NULL, &l), 1);
+    assert_int_equal(l.a[0].count, 7);
+    sight(f, "d", "retail", "2026-03-01T04:00:00Z", 1);
+    assert_int_equal(list(f, NULL, &l), 1);
+    assert_int_equal(kz_alert_act(other, l.a[0].id, "acknowledge", NULL, NULL, "gsoc/k", NULL, why,
+                                  sizeof(why)),
+                     KZ_OK);
+    assert_int_equal(kz_store_alert_get(other, l.a[0].id, &a), KZ_OK);
+    assert_int_equal(a.count, 8);
+    kz_store_close(other);
+    /* a restart rebuilds the windows from the log */
+    kz_store_close(f->s);
+    assert_int_equal(kz_store_open(url, &f->s), KZ_OK);
+    f->hub.store = f->s;
+    assert_int_equal(list(f, NULL, &l), 1);
+    assert_int_equal(l.a[0].count, 8);
+    assert_string_equal(l.a[0].status, "acknowledged");
+    sight(f, "e", "retail", "2026-03-01T05:00:00Z", 1);
+    assert_int_equal(list(f, NULL, &l), 1);
+    assert_int_equal(l.a[0].count, 9);
+}
+
 int
 main(void)
 {
@@ -342,6 +470,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_sectors_ci_burst_watch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_life_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notifications, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_leaves_no_trace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_write_many_sightings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restart_and_second_process, setup, teardown),
     };
     return cmocka_run_group_tests_name("correlate hook", tests, NULL, NULL);
 }

@@ -217,10 +217,10 @@ test_bucket_and_id(void **state)
 {
     char a[KZ_STIX_ID_MAX], b[KZ_STIX_ID_MAX];
     (void)state;
-    assert_int_equal(kz_corr_bucket(0, 24 * H), 0);
-    assert_int_equal(kz_corr_bucket(24 * H - 1, 24 * H), 0);
-    assert_int_equal(kz_corr_bucket(24 * H, 24 * H), 24 * H);
-    assert_int_equal(kz_corr_bucket(-1, 24 * H), -24 * H);
+    assert_int_equal(kz_store_corr_bucket(0, 24 * H), 0);
+    assert_int_equal(kz_store_corr_bucket(24 * H - 1, 24 * H), 0);
+    assert_int_equal(kz_store_corr_bucket(24 * H, 24 * H), 24 * H);
+    assert_int_equal(kz_store_corr_bucket(-1, 24 * H), -24 * H);
     kz_corr_alert_id(KZ_RULE_MULTI_ORG, W1, 24 * H, 24 * H, a);
     kz_corr_alert_id(KZ_RULE_MULTI_ORG, W1, 24 * H, 24 * H, b);
     assert_string_equal(a, b);

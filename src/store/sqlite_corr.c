@@ -1,0 +1,454 @@
+/*
+ * Correlation in the SQLite backend: the log of correlated sightings (corr_log) and the
+ * in-memory windows that are its cache (corr_cache.h).
+ *
+ * A write only appends: one corr_log row per sighting, one alert_rows row per new alert.
+ * The windows and the alert-id map are built from those tables and caught up, before each
+ * use, with the rows past the last ones they hold (WHERE seq > last). SQLite has one
+ * writer at a time and a new row takes the next seq, so committed rows always form a
+ * prefix, and a catch-up sees what another process (the command line) wrote as well.
+ * What a write transaction adds is kept apart and merged when it commits; a rolled-back
+ * transaction leaves the cache as it was.
+ */
+#include "store/sqlite_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/str.h"
+#include "base/banned.h"
+
+#define SQL_LOG_ADD                                                                                \
+    "INSERT INTO corr_log (indicator, org, sector, coll, tlp, count, first_us, last_us, at_us)"   \
+    " VALUES (?1, ?2, ?3, coalesce((SELECT num FROM collections WHERE id = ?4), 0), ?5, ?6, ?7,"  \
+    " ?8, ?9)"
+#define SQL_LOG_SINCE                                                                              \
+    "SELECT l.seq, l.indicator, l.org, l.sector, coalesce(c.id, ''), l.tlp, l.count, l.first_us,"  \
+    " l.last_us, l.at_us FROM corr_log l LEFT JOIN collections c ON c.num = l.coll"                \
+    " WHERE l.seq > ?1 AND l.seq <= ?2 ORDER BY l.seq"
+#define SQL_LOG_LAST "SELECT coalesce(max(seq), 0) FROM corr_log WHERE seq <= ?1"
+#define SQL_ALERTS_SINCE "SELECT seq, id FROM alert_rows WHERE seq > ?1 AND seq <= ?2 ORDER BY seq"
+
+void
+kz_store__sqlite_corr_init(struct kz_sqlite *s)
+{
+    struct kz_sqlite_corr *k = &s->corr;
+
+    memset(k, 0, sizeof(*k));
+    pthread_mutex_init(&k->mu, NULL);
+    kz_corr_strings_init(&k->strs);
+    kz_corr_state_init(&k->committed);
+    kz_corr_state_init(&k->tx);
+}
+
+void
+kz_store__sqlite_corr_release(struct kz_sqlite *s)
+{
+    struct kz_sqlite_corr *k = &s->corr;
+
+    kz_corr_state_release(&k->committed);
+    kz_corr_state_release(&k->tx);
+    kz_corr_strings_release(&k->strs);
+    free(k->tx_rows);
+    pthread_mutex_destroy(&k->mu);
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+
+    return t ? (const char *)t : "";
+}
+
+/* Log rows past log_seq, up to upto, folded into the committed windows. */
+static kz_err
+catch_up_log(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c, int64_t upto)
+{
+    char id[KZ_STIX_ID_MAX];
+    struct kz_corr_row row;
+    sqlite3_stmt *st;
+    int rc;
+    /* No window asked for yet: there is nothing to fold, only the place to remember. */
+    kz_err err = kz_store__sqlite_prepare(c, k->n_lengths ? SQL_LOG_SINCE : SQL_LOG_LAST, &st);
+
+    if (err != KZ_OK)
+        return err;
+    if (!k->n_lengths) {
+        sqlite3_bind_int64(st, 1, upto);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > k->log_seq)
+            k->log_seq = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? KZ_OK : kz_store__sqlite_fail(c, rc, "correlation log");
+    }
+    sqlite3_bind_int64(st, 1, k->log_seq);
+    sqlite3_bind_int64(st, 2, upto);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        err = kz_store__sqlite_stix_id(st, 1, "indicator", id, sizeof(id));
+        if (err != KZ_OK)
+            break;
+        row.seq = sqlite3_column_int64(st, 0);
+        row.indicator = kz_corr_intern(&k->strs, id);
+        row.org = kz_corr_intern(&k->strs, col_text(st, 2));
+        row.sector = kz_corr_intern(&k->strs, col_text(st, 3));
+        row.collection = kz_corr_intern(&k->strs, col_text(st, 4));
+        row.tlp = (enum kz_tlp)sqlite3_column_int(st, 5);
+        row.count = (uint64_t)sqlite3_column_int64(st, 6);
+        row.first_us = sqlite3_column_int64(st, 7);
+        row.last_us = sqlite3_column_int64(st, 8);
+        row.at_us = sqlite3_column_int64(st, 9);
+        kz_corr_state_add(&k->committed, &k->strs, &row, k->lengths, k->n_lengths);
+        k->log_seq = row.seq;
+    }
+    sqlite3_reset(st);
+    if (err != KZ_OK)
+        return err;
+    return rc == SQLITE_DONE ? KZ_OK : kz_store__sqlite_fail(c, rc, "correlation log");
+}
+
+static kz_err
+catch_up_alerts(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c, int64_t upto)
+{
+    char id[KZ_STIX_ID_MAX];
+    sqlite3_stmt *st;
+    int64_t seq;
+    int rc;
+    kz_err err = kz_store__sqlite_prepare(c, SQL_ALERTS_SINCE, &st);
+
+    if (err != KZ_OK)
+        return err;
+    sqlite3_bind_int64(st, 1, k->alert_seq);
+    sqlite3_bind_int64(st, 2, upto);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        err = kz_store__sqlite_stix_id(st, 1, "alert", id, sizeof(id));
+        if (err != KZ_OK)
+            break;
+        seq = sqlite3_column_int64(st, 0);
+        kz_corr_state_alert_put(&k->committed, &k->strs, kz_corr_intern(&k->strs, id), seq);
+        k->alert_seq = seq;
+    }
+    sqlite3_reset(st);
+    if (err != KZ_OK)
+        return err;
+    return rc == SQLITE_DONE ? KZ_OK : kz_store__sqlite_fail(c, rc, "alert rows");
+}
+
+/*
+ * Brings the committed state up to what c sees; inside a write transaction, only up to
+ * where the transaction started (its own rows are not committed).
+ */
+static kz_err
+catch_up(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c, bool in_tx)
+{
+    kz_err err = catch_up_log(k, c, in_tx ? k->tx_log_base : INT64_MAX);
+
+    if (err == KZ_OK)
+        err = catch_up_alerts(k, c, in_tx ? k->tx_alert_base : INT64_MAX);
+    return err;
+}
+
+/* The first use of correlation in a write transaction: catch up, and remember where from. */
+static kz_err
+tx_begin(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c)
+{
+    kz_err err;
+
+    if (k->tx_open)
+        return KZ_OK;
+    err = catch_up(k, c, false);
+    if (err != KZ_OK)
+        return err;
+    k->tx_open = true;
+    k->tx_log_base = k->log_seq;
+    k->tx_alert_base = k->alert_seq;
+    k->tx_gen = k->lengths_gen;
+    k->tx_alert_last = 0;
+    return KZ_OK;
+}
+
+/* The transaction's own windows follow the lengths asked for since it began. */
+static void
+tx_windows_refresh(struct kz_sqlite_corr *k)
+{
+    if (k->tx_gen == k->lengths_gen)
+        return;
+    kz_corr_state_clear_windows(&k->tx);
+    for (size_t i = 0; i < k->n_tx_rows; i++)
+        kz_corr_state_add(&k->tx, &k->strs, &k->tx_rows[i], k->lengths, k->n_lengths);
+    k->tx_gen = k->lengths_gen;
+}
+
+/* Starts keeping windows of this length: the committed ones are rebuilt from the log. */
+static kz_err
+length_use(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c, bool in_tx, int64_t length_us)
+{
+    for (size_t i = 0; i < k->n_lengths; i++)
+        if (k->lengths[i] == length_us)
+            return KZ_OK;
+    if (k->n_lengths == KZ_CORR_MAX_LENGTHS)
+        return KZ_ERR_LIMIT;
+    k->lengths[k->n_lengths++] = length_us;
+    k->lengths_gen++;
+    kz_corr_state_clear_windows(&k->committed);
+    k->log_seq = 0;
+    return catch_up(k, c, in_tx);
+}
+
+/* Enters the cache for a use in tx (or, tx NULL, in the snapshot of c); takes mu. */
+static kz_err
+enter(struct kz_sqlite *s, struct kz_sqlite_conn *c, struct kz_store_tx *tx)
+{
+    struct kz_sqlite_corr *k = &s->corr;
+    kz_err err;
+
+    pthread_mutex_lock(&k->mu);
+    err = tx ? tx_begin(k, c) : catch_up(k, c, false);
+    if (err != KZ_OK)
+        pthread_mutex_unlock(&k->mu);
+    return err;
+}
+
+void
+kz_store__sqlite_corr_tx_end(struct kz_sqlite *s, bool committed)
+{
+    struct kz_sqlite_corr *k = &s->corr;
+
+    if (!k->tx_open)
+        return;
+    pthread_mutex_lock(&k->mu);
+    /* Merged only onto exactly the state it started from; else the next catch-up reads it. */
+    if (committed && k->log_seq == k->tx_log_base && k->alert_seq == k->tx_alert_base) {
+        for (size_t i = 0; i < k->n_tx_rows; i++) {
+            kz_corr_state_add(&k->committed, &k->strs, &k->tx_rows[i], k->lengths, k->n_lengths);
+            k->log_seq = k->tx_rows[i].seq;
+        }
+        for (size_t i = 0; i < k->tx.n_a; i++)
+            kz_corr_state_alert_put(&k->committed, &k->strs, k->tx.a[i].id, k->tx.a[i].seq);
+        if (k->tx_alert_last)
+            k->alert_seq = k->tx_alert_last;
+    }
+    kz_corr_state_reset(&k->tx);
+    k->n_tx_rows = 0;
+    k->tx_open = false;
+    pthread_mutex_unlock(&k->mu);
+}
+
+kz_err
+kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg)
+{
+    struct kz_sqlite *s = kz_sqlite_of(tx->store);
+    struct kz_sqlite_corr *k = &s->corr;
+    struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
+    struct kz_corr_row row;
+    sqlite3_stmt *st;
+    kz_err err;
+
+    if (!sg || !sg->indicator || !sg->org || !sg->collection_id)
+        return KZ_ERR_INVALID;
+    err = enter(s, c, tx);
+    if (err != KZ_OK)
+        return err;
+    err = kz_store__sqlite_prepare(c, SQL_LOG_ADD, &st);
+    if (err != KZ_OK)
+        goto done;
+    kz_store__sqlite_bind_stix_id(st, 1, sg->indicator, "indicator");
+    kz_store__sqlite_bind_text(st, 2, sg->org);
+    kz_store__sqlite_bind_text(st, 3, sg->sector ? sg->sector : "");
+    kz_store__sqlite_bind_text(st, 4, sg->collection_id);
+    sqlite3_bind_int(st, 5, (int)sg->tlp);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)(sg->count > INT32_MAX ? INT32_MAX : sg->count));
+    sqlite3_bind_int64(st, 7, sg->first_us);
+    sqlite3_bind_int64(st, 8, sg->last_us);
+    sqlite3_bind_int64(st, 9, sg->now_us);
+    err = kz_store__sqlite_step_done(c, st, "correlation add");
+    if (err != KZ_OK)
+        goto done;
+    row = (struct kz_corr_row){sqlite3_last_insert_rowid(c->db),
+                               kz_corr_intern(&k->strs, sg->indicator),
+                               kz_corr_intern(&k->strs, sg->org),
+                               kz_corr_intern(&k->strs, sg->sector ? sg->sector : ""),
+                               kz_corr_intern(&k->strs, sg->collection_id),
+                               sg->tlp,
+                               sg->count > INT32_MAX ? INT32_MAX : sg->count,
+                               sg->first_us,
+                               sg->last_us,
+                               sg->now_us};
+    if (k->n_tx_rows == k->cap_tx_rows) {
+        k->cap_tx_rows = k->cap_tx_rows ? k->cap_tx_rows * 2 : 64;
+        k->tx_rows = kz_xrealloc(k->tx_rows, k->cap_tx_rows * sizeof(*k->tx_rows));
+    }
+    k->tx_rows[k->n_tx_rows++] = row;
+    tx_windows_refresh(k);
+    kz_corr_state_add(&k->tx, &k->strs, &row, k->lengths, k->n_lengths);
+done:
+    pthread_mutex_unlock(&k->mu);
+    return err;
+}
+
+/* Copies the parts of one window state into members. */
+static void
+parts_append(const struct kz_corr_strings *t, const struct kz_corr_folded *w,
+             struct kz_corr_member **out, size_t *n, size_t *cap)
+{
+    for (uint32_t i = 0; w && i < w->n; i++) {
+        const struct kz_corr_part *p = &kz_corr_parts(w)[i];
+        struct kz_corr_member *m;
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 8;
+            *out = kz_xrealloc(*out, *cap * sizeof(**out));
+        }
+        m = &(*out)[(*n)++];
+        memset(m, 0, sizeof(*m));
+        kz_cstr_copy(kz_corr_string(t, p->org), m->org, sizeof(m->org));
+        kz_cstr_copy(kz_corr_string(t, p->sector), m->sector, sizeof(m->sector));
+        kz_cstr_copy(kz_corr_string(t, p->collection), m->collection_id,
+                     sizeof(m->collection_id));
+        m->tlp = p->tlp;
+        m->count = p->count;
+        m->first_us = p->first_us;
+        m->last_us = p->last_us;
+        m->updated_us = p->updated_us;
+    }
+}
+
+static int
+member_cmp(const void *pa, const void *pb)
+{
+    const struct kz_corr_member *a = pa, *b = pb;
+    int d = strcmp(a->org, b->org);
+
+    if (d == 0)
+        d = strcmp(a->collection_id, b->collection_id);
+    if (d == 0)
+        d = (int)a->tlp - (int)b->tlp;
+    return d;
+}
+
+/* Sorts members and folds the committed and the transaction's part of the same key. */
+static size_t
+members_fold(struct kz_corr_member *m, size_t n)
+{
+    size_t out = 0;
+
+    qsort(m, n, sizeof(*m), member_cmp);
+    for (size_t i = 0; i < n; i++) {
+        struct kz_corr_member *d = out ? &m[out - 1] : NULL;
+        if (!d || member_cmp(d, &m[i]) != 0) {
+            m[out++] = m[i];
+            continue;
+        }
+        d->count = d->count + m[i].count < d->count ? UINT64_MAX : d->count + m[i].count;
+        if (m[i].first_us < d->first_us)
+            d->first_us = m[i].first_us;
+        if (m[i].last_us > d->last_us)
+            d->last_us = m[i].last_us;
+        if (m[i].updated_us > d->updated_us)
+            d->updated_us = m[i].updated_us;
+    }
+    return out;
+}
+
+kz_err
+kz_store__sqlite_corr_enter(struct kz_sqlite *s, struct kz_sqlite_conn *c, struct kz_store_tx *tx)
+{
+    return enter(s, c, tx);
+}
+
+void
+kz_store__sqlite_corr_leave(struct kz_sqlite *s)
+{
+    pthread_mutex_unlock(&s->corr.mu);
+}
+
+kz_err
+kz_store__sqlite_corr_window_held(struct kz_sqlite *s, struct kz_sqlite_conn *c,
+                                  struct kz_store_tx *tx, const char *indicator,
+                                  int64_t window_us, int64_t bucket_us,
+                                  struct kz_corr_member **out, size_t *n)
+{
+    struct kz_sqlite_corr *k = &s->corr;
+    size_t cap = 0;
+    uint32_t ind;
+    kz_err err;
+
+    *out = NULL;
+    *n = 0;
+    if (!indicator || window_us <= 0)
+        return KZ_ERR_INVALID;
+    err = length_use(k, c, tx != NULL, window_us);
+    if (err != KZ_OK || !kz_corr_find(&k->strs, indicator, &ind))
+        return err;
+    parts_append(&k->strs, kz_corr_state_window(&k->committed, &k->strs, ind, window_us, bucket_us),
+                 out, n, &cap);
+    if (tx) {
+        tx_windows_refresh(k);
+        parts_append(&k->strs, kz_corr_state_window(&k->tx, &k->strs, ind, window_us, bucket_us),
+                     out, n, &cap);
+    }
+    *n = members_fold(*out, *n);
+    return KZ_OK;
+}
+
+kz_err
+kz_store__sqlite_corr_window(struct kz_sqlite *s, struct kz_sqlite_conn *c, struct kz_store_tx *tx,
+                             const char *indicator, int64_t window_us, int64_t bucket_us,
+                             struct kz_corr_member **out, size_t *n)
+{
+    kz_err err = enter(s, c, tx);
+
+    *out = NULL;
+    *n = 0;
+    if (err != KZ_OK)
+        return err;
+    err = kz_store__sqlite_corr_window_held(s, c, tx, indicator, window_us, bucket_us, out, n);
+    pthread_mutex_unlock(&s->corr.mu);
+    return err;
+}
+
+kz_err
+kz_store__sqlite_corr_alert_seq(struct kz_sqlite *s, struct kz_sqlite_conn *c,
+                                struct kz_store_tx *tx, const char *id, int64_t *seq)
+{
+    struct kz_sqlite_corr *k = &s->corr;
+    uint32_t n;
+    kz_err err = enter(s, c, tx);
+
+    *seq = 0;
+    if (err != KZ_OK)
+        return err;
+    if (kz_corr_find(&k->strs, id, &n)) {
+        if (tx)
+            *seq = kz_corr_state_alert_seq(&k->tx, &k->strs, n);
+        if (*seq == 0)
+            *seq = kz_corr_state_alert_seq(&k->committed, &k->strs, n);
+    }
+    pthread_mutex_unlock(&k->mu);
+    return KZ_OK;
+}
+
+void
+kz_store__sqlite_corr_alert_added(struct kz_sqlite *s, const char *id, int64_t seq)
+{
+    struct kz_sqlite_corr *k = &s->corr;
+
+    pthread_mutex_lock(&k->mu);
+    kz_corr_state_alert_put(&k->tx, &k->strs, kz_corr_intern(&k->strs, id), seq);
+    k->tx_alert_last = seq;
+    pthread_mutex_unlock(&k->mu);
+}
+
+kz_err
+kz_store__sqlite_tx_corr_members(struct kz_store_tx *tx, const char *indicator, int64_t window_us,
+                                 int64_t bucket_us, kz_corr_member_fn fn, void *ctx)
+{
+    struct kz_corr_member *m;
+    size_t n;
+    kz_err err = kz_store__sqlite_corr_window(kz_sqlite_of(tx->store), kz_sqlite_tx_conn(tx), tx,
+                                              indicator, window_us, bucket_us, &m, &n);
+
+    for (size_t i = 0; err == KZ_OK && i < n; i++)
+        fn(ctx, &m[i]);
+    free(m);
+    return err;
+}
