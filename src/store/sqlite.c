@@ -266,6 +266,7 @@ kz_store__sqlite_commit(struct kz_sqlite *s, struct kz_sqlite_conn *c)
     if (err != KZ_OK && !sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     kz_store__sqlite_corr_tx_end(s, err == KZ_OK);
+    s->n_tx_unwanted = 0;
     pthread_mutex_unlock(&s->write_mu);
     return err;
 }
@@ -278,6 +279,7 @@ kz_store__sqlite_rollback(struct kz_sqlite *s, struct kz_sqlite_conn *c)
     if (!sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     kz_store__sqlite_corr_tx_end(s, false);
+    s->n_tx_unwanted = 0;
     pthread_mutex_unlock(&s->write_mu);
 }
 

@@ -62,6 +62,13 @@ struct kz_sqlite {
     pthread_mutex_t write_mu;
     int schema_version;
     struct kz_sqlite_corr corr;
+    /* Events no subscription wants, learnt in the write transaction in progress: webhooks
+     * change only in transactions of their own, and an alert-heavy write asks often. */
+    struct {
+        char event[32];
+        char collection_id[KZ_UUID_TEXT_LEN + 1];
+    } tx_unwanted[8];
+    size_t n_tx_unwanted;
 };
 
 static inline struct kz_sqlite *

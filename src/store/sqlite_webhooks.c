@@ -268,11 +268,36 @@ kz_store__sqlite_webhook_delete(struct kz_store *s, const char *id, int64_t now_
     return kz_store__sqlite_transaction(s, delete_in_tx, &a);
 }
 
+/* Did this transaction learn that no subscription wants (event, collection)? */
+static bool
+tx_unwanted(struct kz_sqlite *s, const char *event, const char *collection_id)
+{
+    for (size_t i = 0; i < s->n_tx_unwanted; i++)
+        if (strcmp(s->tx_unwanted[i].event, event) == 0 &&
+            strcmp(s->tx_unwanted[i].collection_id, collection_id ? collection_id : "") == 0)
+            return true;
+    return false;
+}
+
+static void
+tx_unwanted_add(struct kz_sqlite *s, const char *event, const char *collection_id)
+{
+    size_t i = s->n_tx_unwanted;
+
+    if (i == sizeof(s->tx_unwanted) / sizeof(s->tx_unwanted[0]) ||
+        kz_cstr_copy(event, s->tx_unwanted[i].event, sizeof(s->tx_unwanted[i].event)) != KZ_OK ||
+        kz_cstr_copy(collection_id ? collection_id : "", s->tx_unwanted[i].collection_id,
+                     sizeof(s->tx_unwanted[i].collection_id)) != KZ_OK)
+        return; /* not remembered: asked again next time */
+    s->n_tx_unwanted++;
+}
+
 kz_err
 kz_store__sqlite_tx_webhooks_for(
     struct kz_store_tx *tx, const char *event, const char *collection_id,
     void (*fn)(void *ctx, const struct kz_webhook *w, const struct kz_org *org), void *ctx)
 {
+    struct kz_sqlite *s = kz_sqlite_of(tx->store);
     struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
     struct kz_webhook *hooks = NULL;
     struct kz_org *orgs = NULL;
@@ -283,6 +308,8 @@ kz_store__sqlite_tx_webhooks_for(
 
     if (event == NULL)
         return KZ_ERR_INVALID;
+    if (tx_unwanted(s, event, collection_id))
+        return KZ_OK;
     err = kz_store__sqlite_prepare(c, SQL_WEBHOOKS_FOR, &st);
     if (err != KZ_OK)
         return err;
@@ -319,6 +346,8 @@ kz_store__sqlite_tx_webhooks_for(
     if (err == KZ_OK && rc != SQLITE_DONE)
         err = kz_store__sqlite_fail(c, rc, "webhooks for event");
     sqlite3_reset(st);
+    if (err == KZ_OK && n == 0)
+        tx_unwanted_add(s, event, collection_id);
     for (size_t i = 0; err == KZ_OK && i < n; i++)
         fn(ctx, &hooks[i], &orgs[i]);
     free(hooks);
