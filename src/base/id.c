@@ -54,10 +54,14 @@ kz_uuid_format(const unsigned char b[16], char out[KZ_UUID_TEXT_LEN + 1])
     *p = '\0';
 }
 
+/* A hex digit's value, or -1. */
 static int
 hex_digit(char c)
 {
-    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 bool
@@ -65,12 +69,17 @@ kz_uuid_parse(struct kz_str s, unsigned char out[16])
 {
     const char *p = s.p;
 
-    if (!kz_uuid_valid(s))
+    if (s.n != KZ_UUID_TEXT_LEN)
         return false;
     for (size_t i = 0; i < 16; i++) {
-        if (dash_after(i))
-            p++;
-        out[i] = (unsigned char)(hex_digit(p[0]) << 4 | hex_digit(p[1]));
+        int hi, lo;
+        if (dash_after(i) && *p++ != '-')
+            return false;
+        hi = hex_digit(p[0]);
+        lo = hex_digit(p[1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (unsigned char)(hi << 4 | lo);
         p += 2;
     }
     return true;

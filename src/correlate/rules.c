@@ -392,18 +392,53 @@ kz_rules_fire(const struct kz_rules *r, enum kz_rule_kind k, const struct kz_cor
 }
 
 
+/* Copies at most max bytes of s to p; returns the end. */
+static char *
+put_text(char *p, const char *s, size_t max)
+{
+    size_t n = strnlen(s, max);
+
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* v in decimal, as printf's %lld writes it (at most 20 bytes). */
+static char *
+put_decimal(char *p, int64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *p++ = '-';
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
 void
 kz_corr_alert_id(enum kz_rule_kind k, const char *indicator, int64_t window_us,
                  int64_t bucket_us, char out[KZ_STIX_ID_MAX])
 {
     unsigned char h[16];
-    char seed[KZ_STIX_ID_MAX + 128];
-    int n = snprintf(seed, sizeof(seed), "kizuna-alert:%s:%s:%lld:%lld", kz_rule_name(k),
-                     indicator, (long long)window_us, (long long)bucket_us);
+    char seed[KZ_STIX_ID_MAX + 128], *p = seed;
 
-    crypto_generichash(h, sizeof(h), (const unsigned char *)seed,
-                       (size_t)(n < 0 ? 0 : n < (int)sizeof(seed) ? n : (int)sizeof(seed) - 1),
-                       NULL, 0);
+    /* "kizuna-alert:<rule>:<indicator>:<window>:<start>", built without printf: this runs
+     * for every rule that holds on every correlated sighting. */
+    p = put_text(p, "kizuna-alert:", 64);
+    p = put_text(p, kz_rule_name(k), 32);
+    p = put_text(p, ":", 1);
+    p = put_text(p, indicator, KZ_STIX_ID_MAX - 1);
+    p = put_text(p, ":", 1);
+    p = put_decimal(p, window_us);
+    p = put_text(p, ":", 1);
+    p = put_decimal(p, bucket_us);
+    crypto_generichash(h, sizeof(h), (const unsigned char *)seed, (size_t)(p - seed), NULL, 0);
     h[6] = (unsigned char)((h[6] & 0x0f) | 0x50); /* name-based, like UUIDv5 */
     h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
     memcpy(out, "alert--", 7);

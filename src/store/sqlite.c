@@ -119,15 +119,21 @@ kz_store__sqlite_prepare(struct kz_sqlite_conn *c, const char *sql, sqlite3_stmt
 {
     struct kz_sqlite_cached *slot;
     sqlite3_stmt *st = NULL;
+    size_t i;
     int rc;
 
-    for (size_t i = 0; i < c->n_cache; i++) {
-        if (strcmp(c->cache[i].sql, sql) == 0) {
-            sqlite3_reset(c->cache[i].st);
-            sqlite3_clear_bindings(c->cache[i].st);
-            *out = c->cache[i].st;
-            return KZ_OK;
-        }
+    /* Most SQL is a string literal: its address finds the slot, and one compare makes sure
+     * (a built query may sit where another one was). */
+    for (i = 0; i < c->n_cache && c->cache[i].text != sql; i++)
+        ;
+    if (i == c->n_cache || strcmp(c->cache[i].sql, sql) != 0)
+        for (i = 0; i < c->n_cache && strcmp(c->cache[i].sql, sql) != 0; i++)
+            ;
+    if (i < c->n_cache) {
+        sqlite3_reset(c->cache[i].st);
+        sqlite3_clear_bindings(c->cache[i].st);
+        *out = c->cache[i].st;
+        return KZ_OK;
     }
     rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
     if (rc != SQLITE_OK)
@@ -141,6 +147,7 @@ kz_store__sqlite_prepare(struct kz_sqlite_conn *c, const char *sql, sqlite3_stmt
         free(slot->sql);
     }
     slot->sql = kz_xstrdup(sql);
+    slot->text = sql;
     slot->st = st;
     *out = st;
     return KZ_OK;

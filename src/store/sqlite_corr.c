@@ -234,6 +234,18 @@ kz_store__sqlite_corr_tx_end(struct kz_sqlite *s, bool committed)
     pthread_mutex_unlock(&k->mu);
 }
 
+/* Interns a string that is usually the same as last time in this place (the posting
+ * organisation, its sector and collection repeat across a write): one compare. */
+static uint32_t
+intern_recent(struct kz_sqlite_corr *k, size_t place, const char *s)
+{
+    if (!k->recent_set[place] || strcmp(kz_corr_string(&k->strs, k->recent[place]), s) != 0) {
+        k->recent[place] = kz_corr_intern(&k->strs, s);
+        k->recent_set[place] = true;
+    }
+    return k->recent[place];
+}
+
 kz_err
 kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg)
 {
@@ -266,9 +278,9 @@ kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighti
         goto done;
     row = (struct kz_corr_row){sqlite3_last_insert_rowid(c->db),
                                kz_corr_intern(&k->strs, sg->indicator),
-                               kz_corr_intern(&k->strs, sg->org),
-                               kz_corr_intern(&k->strs, sg->sector ? sg->sector : ""),
-                               kz_corr_intern(&k->strs, sg->collection_id),
+                               intern_recent(k, 0, sg->org),
+                               intern_recent(k, 1, sg->sector ? sg->sector : ""),
+                               intern_recent(k, 2, sg->collection_id),
                                sg->tlp,
                                sg->count > INT32_MAX ? INT32_MAX : sg->count,
                                sg->first_us,

@@ -17,6 +17,7 @@
 
 struct kz_sqlite_cached {
     char *sql;
+    const char *text; /* the caller's pointer it was prepared from: a first guess only */
     sqlite3_stmt *st;
 };
 
@@ -42,6 +43,8 @@ struct kz_sqlite_corr {
     size_t n_lengths;
     uint64_t lengths_gen; /* bumped when a length is added */
     int64_t log_seq, alert_seq;
+    uint32_t recent[3]; /* the strings interned last for a sighting's org, sector, collection */
+    bool recent_set[3];
     /* The write transaction in progress, if it has touched correlation. */
     bool tx_open;
     int64_t tx_log_base, tx_alert_base; /* the committed rows it started from */

@@ -232,6 +232,10 @@ test_bucket_and_id(void **state)
     assert_string_not_equal(a, b);
     kz_corr_alert_id(KZ_RULE_MULTI_ORG, W1, 24 * H, 48 * H, b);
     assert_string_not_equal(a, b);
+    /* the ids of stored alerts never change: BLAKE2b-128 of the rule, indicator and window */
+    assert_string_equal(a, "alert--0079c5ff-6cba-5a7d-929f-0db7e59b529e");
+    kz_corr_alert_id(KZ_RULE_BURST, W1, H, -5 * H, b);
+    assert_string_equal(b, "alert--fd4189ee-8df3-5453-bdcd-21833936e6b3");
 }
 
 int
