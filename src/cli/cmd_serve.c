@@ -124,6 +124,11 @@ kz_cmd_serve(int argc, char **argv)
         kz_rules_release(&rules);
         return 1;
     }
+    if (hub.rules && kz_correlate_load(hub.store, hub.rules) != KZ_OK) {
+        kz_store_close(hub.store);
+        kz_rules_release(&rules);
+        return 1;
+    }
     hub.write_hooks[hub.n_write_hooks++] = kz_incident_write_hook;
     /* Hubs initialised before incidents existed get the extension-definition here. */
     if (kz_incident_ensure_extension(hub.store) != KZ_OK)

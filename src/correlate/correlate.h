@@ -91,6 +91,10 @@ struct kz_hub;
 struct kz_store_tx;
 struct kz_write_event;
 
+/* Loads the windows of the enabled rules' lengths from the store (at a server's start);
+ * logs how many sightings and how long it took. */
+kz_err kz_correlate_load(struct kz_store *s, const struct kz_rules *r);
+
 /* The write hook: every ADDED sighting of an indicator feeds correlation. */
 kz_err kz_correlate_hook(struct kz_hub *hub, struct kz_store_tx *tx,
                          const struct kz_write_event *ev);

@@ -215,6 +215,28 @@ correlate_one(struct kz_store_tx *tx, const struct kz_rules *r, const struct kz_
 }
 
 kz_err
+kz_correlate_load(struct kz_store *s, const struct kz_rules *r)
+{
+    int64_t lengths[KZ_RULE_COUNT], t0 = kz_time_now_us();
+    size_t n = 0;
+    uint64_t rows = 0;
+    kz_err err;
+
+    for (int k = 0; k < KZ_RULE_COUNT; k++) {
+        bool seen = false;
+        for (size_t i = 0; i < n; i++)
+            seen = seen || lengths[i] == r->rule[k].window_us;
+        if (r->rule[k].enabled && !seen)
+            lengths[n++] = r->rule[k].window_us;
+    }
+    err = kz_store_corr_load(s, lengths, n, &rows);
+    if (err == KZ_OK)
+        kz_log(KZ_LOG_INFO, "correlation windows loaded sightings=%llu seconds=%.2f",
+               (unsigned long long)rows, (double)(kz_time_now_us() - t0) / 1e6);
+    return err;
+}
+
+kz_err
 kz_correlate_hook(struct kz_hub *hub, struct kz_store_tx *tx, const struct kz_write_event *ev)
 {
     const struct kz_rules *r = hub->rules;

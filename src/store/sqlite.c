@@ -550,6 +550,7 @@ const struct kz_store_ops kz_store__sqlite_ops = {
     .delivery_attempts = kz_store__sqlite_delivery_attempts,
     .delivery_requeue = kz_store__sqlite_delivery_requeue,
     .deliveries_prune = kz_store__sqlite_deliveries_prune,
+    .corr_load = kz_store__sqlite_corr_load,
     .tx_corr_add = kz_store__sqlite_tx_corr_add,
     .tx_corr_members = kz_store__sqlite_tx_corr_members,
     .tx_alert_open = kz_store__sqlite_tx_alert_open,

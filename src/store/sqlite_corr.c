@@ -186,8 +186,9 @@ length_use(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c, bool in_tx, int64
     for (size_t i = 0; i < k->n_lengths; i++)
         if (k->lengths[i] == length_us)
             return KZ_OK;
+    /* Lengths no rule uses any more (alerts of an older rules file) are forgotten. */
     if (k->n_lengths == KZ_CORR_MAX_LENGTHS)
-        return KZ_ERR_LIMIT;
+        k->n_lengths = 0;
     k->lengths[k->n_lengths++] = length_us;
     k->lengths_gen++;
     kz_corr_state_clear_windows(&k->committed);
@@ -206,6 +207,35 @@ enter(struct kz_sqlite *s, struct kz_sqlite_conn *c, struct kz_store_tx *tx)
     err = tx ? tx_begin(k, c) : catch_up(k, c, false);
     if (err != KZ_OK)
         pthread_mutex_unlock(&k->mu);
+    return err;
+}
+
+kz_err
+kz_store__sqlite_corr_load(struct kz_store *store, const int64_t *window_us, size_t n,
+                           uint64_t *rows)
+{
+    struct kz_sqlite *s = kz_sqlite_of(store);
+    struct kz_sqlite_conn *c = NULL;
+    bool began = false;
+    kz_err err = kz_store__sqlite_acquire(s, &c);
+
+    if (err == KZ_OK)
+        err = kz_store__sqlite_snapshot_begin(c, &began);
+    if (err != KZ_OK) {
+        kz_store__sqlite_release(s, c);
+        return err;
+    }
+    pthread_mutex_lock(&s->corr.mu);
+    for (size_t i = 0; err == KZ_OK && i < n; i++)
+        err = window_us[i] > 0 ? length_use(&s->corr, c, false, window_us[i]) : KZ_ERR_INVALID;
+    if (err == KZ_OK)
+        err = catch_up(&s->corr, c, false);
+    /* Log rows are never deleted: the last one held is their number. */
+    if (rows)
+        *rows = (uint64_t)s->corr.log_seq;
+    pthread_mutex_unlock(&s->corr.mu);
+    kz_store__sqlite_snapshot_end(c, began);
+    kz_store__sqlite_release(s, c);
     return err;
 }
 

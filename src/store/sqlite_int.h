@@ -206,6 +206,8 @@ kz_err kz_store__sqlite_delivery_requeue(struct kz_store *s, const char *subscri
 kz_err kz_store__sqlite_deliveries_prune(struct kz_store *s, int64_t before_us, size_t limit,
                                          size_t *deleted);
 /* sqlite_corr.c: the cache's life, and what sqlite_alerts.c asks of it. */
+kz_err kz_store__sqlite_corr_load(struct kz_store *s, const int64_t *window_us, size_t n,
+                                  uint64_t *rows);
 void kz_store__sqlite_corr_init(struct kz_sqlite *s);
 void kz_store__sqlite_corr_release(struct kz_sqlite *s);
 /* The end of a write transaction (write_mu still held): merges or drops its additions. */

@@ -397,6 +397,12 @@ kz_store_delivery_requeue(struct kz_store *s, const char *subscription_id, const
 }
 
 kz_err
+kz_store_corr_load(struct kz_store *s, const int64_t *window_us, size_t n, uint64_t *rows)
+{
+    return s->ops->corr_load(s, window_us, n, rows);
+}
+
+kz_err
 kz_store_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg)
 {
     return tx->store->ops->tx_corr_add(tx, sg);

@@ -499,6 +499,10 @@ struct kz_alert_query {
     size_t limit;
 };
 
+/* Loads the correlation windows of these lengths now (a server at start) rather than at
+ * their first use, which would be inside a write; *rows (may be NULL) receives the number
+ * of correlated sightings they hold. */
+kz_err kz_store_corr_load(struct kz_store *s, const int64_t *window_us, size_t n, uint64_t *rows);
 /* Appends a sighting to the correlation log: every window that holds its last_us
  * counts it from now on (counts summed, first/last widened). */
 kz_err kz_store_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighting *sg);

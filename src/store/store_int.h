@@ -84,6 +84,7 @@ struct kz_store_ops {
                                int64_t now_us);
     kz_err (*deliveries_prune)(struct kz_store *s, int64_t before_us, size_t limit,
                                size_t *deleted);
+    kz_err (*corr_load)(struct kz_store *s, const int64_t *window_us, size_t n, uint64_t *rows);
     kz_err (*tx_corr_add)(struct kz_store_tx *tx, const struct kz_corr_sighting *sg);
     kz_err (*tx_corr_members)(struct kz_store_tx *tx, const char *indicator, int64_t window_us,
                               int64_t bucket_us, kz_corr_member_fn fn, void *ctx);

@@ -448,10 +448,19 @@ test_restart_and_second_process(void **state)
     assert_int_equal(kz_store_alert_get(other, l.a[0].id, &a), KZ_OK);
     assert_int_equal(a.count, 8);
     kz_store_close(other);
-    /* a restart rebuilds the windows from the log */
+    /* a restart rebuilds the windows from the log: at once, or at first use */
     kz_store_close(f->s);
     assert_int_equal(kz_store_open(url, &f->s), KZ_OK);
     f->hub.store = f->s;
+    assert_int_equal(kz_correlate_load(f->s, &f->rules), KZ_OK);
+    {
+        const int64_t day = 24LL * 3600 * 1000000;
+        uint64_t rows = 0;
+        assert_int_equal(kz_store_corr_load(f->s, &day, 1, &rows), KZ_OK);
+        assert_int_equal(rows, 4);
+        assert_int_equal(kz_store_corr_load(f->s, (const int64_t[]){0}, 1, &rows),
+                         KZ_ERR_INVALID);
+    }
     assert_int_equal(list(f, NULL, &l), 1);
     assert_int_equal(l.a[0].count, 8);
     assert_string_equal(l.a[0].status, "acknowledged");
