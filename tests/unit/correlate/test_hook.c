@@ -76,6 +76,20 @@ run_hook(void *ctx, struct kz_store_tx *tx)
     return kz_correlate_hook(&a->f->hub, tx, &a->ev);
 }
 
+/* A sensor key's caller of org, in sector. */
+static struct kz_caller
+sensor_of(const char *org, const char *sector)
+{
+    struct kz_caller caller;
+
+    memset(&caller, 0, sizeof(caller));
+    caller.authenticated = true;
+    caller.role = KZ_ROLE_SENSOR;
+    snprintf(caller.org.slug, sizeof(caller.org.slug), "%s", org);
+    snprintf(caller.org.sector, sizeof(caller.org.sector), "%s", sector);
+    return caller;
+}
+
 /* Feeds one object through the hook as if org (of sector) had posted it. */
 static void
 feed(struct fx *f, const char *org, const char *sector, const char *type, const char *json,
@@ -86,11 +100,7 @@ feed(struct fx *f, const char *org, const char *sector, const char *type, const 
     struct kz_put_result res;
     struct hook_args a;
 
-    memset(&caller, 0, sizeof(caller));
-    caller.authenticated = true;
-    caller.role = KZ_ROLE_SENSOR;
-    snprintf(caller.org.slug, sizeof(caller.org.slug), "%s", org);
-    snprintf(caller.org.sector, sizeof(caller.org.sector), "%s", sector);
+    caller = sensor_of(org, sector);
     memset(&obj, 0, sizeof(obj));
     obj.type = type;
     obj.json = json;
@@ -355,10 +365,7 @@ test_rollback_leaves_no_trace(void **state)
         "\"2026-03-01T02:00:00Z\",\"count\":100,\"sighting_of_ref\":\"" IND "\"}";
 
     sight(f, "a", "retail", "2026-03-01T01:00:00Z", 1);
-    memset(&caller, 0, sizeof(caller));
-    caller.authenticated = true;
-    snprintf(caller.org.slug, sizeof(caller.org.slug), "b");
-    snprintf(caller.org.sector, sizeof(caller.org.sector), "retail");
+    caller = sensor_of("b", "retail");
     memset(&obj, 0, sizeof(obj));
     obj.type = "sighting";
     obj.json = json;
@@ -394,10 +401,7 @@ test_one_write_many_sightings(void **state)
     };
 
     sight(f, "a", "retail", "2026-03-01T00:30:00Z", 1);
-    memset(&caller, 0, sizeof(caller));
-    caller.authenticated = true;
-    snprintf(caller.org.slug, sizeof(caller.org.slug), "b");
-    snprintf(caller.org.sector, sizeof(caller.org.sector), "retail");
+    caller = sensor_of("b", "retail");
     memset(obj, 0, sizeof(obj));
     memset(res, 0, sizeof(res));
     for (int i = 0; i < 3; i++) {
