@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "base/time.h"
+#include "correlate/correlate.h"
 #include "incident/incident.h"
 #include "notify/notify.h"
 #include "taxii/taxii.h"
@@ -273,7 +274,7 @@ add_member(void *ctx, const struct kz_corr_member *m)
 struct from_alert {
     struct kz_taxii_batch *incident, *link;
     const char *alert_id, *incident_id;
-    const char *by;
+    const char *by, *centre;
     char why[KZ_REASON_MAX];
 };
 
@@ -310,7 +311,7 @@ from_alert_in_tx(void *ctx, struct kz_store_tx *tx)
     kz_cstr_copy(a.assignee, ev.assignee, sizeof(ev.assignee));
     snprintf(ev.reason, sizeof(ev.reason), "turned into %s", x->incident_id);
     ev.at_us = kz_time_now_us();
-    return kz_store_tx_alert_change(tx, &ev);
+    return kz_alert_tx_change(tx, &a, &ev, x->centre);
 }
 
 /*
@@ -332,6 +333,7 @@ write_from_alert(struct kz_hub *hub, const struct kz_caller *caller,
     x.alert_id = a->id;
     x.incident_id = kz_json_str(draft, "id");
     x.by = caller->org.slug;
+    x.centre = hub->rules ? hub->rules->centre : NULL;
     obj = kz_incident_stix(draft, caller->org.identity_id, now, NULL);
     ext = json_object_get(json_object_get(obj, "extensions"), KZ_INCIDENT_EXT_ID);
     json_object_set_new(ext, "alert", json_string(a->id));

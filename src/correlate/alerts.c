@@ -298,6 +298,15 @@ done:
     return err;
 }
 
+kz_err
+kz_alert_tx_change(struct kz_store_tx *tx, const struct kz_alert *a,
+                   const struct kz_alert_event *ev, const char *centre)
+{
+    kz_err err = kz_store_tx_alert_change(tx, ev);
+
+    return err == KZ_OK ? notify_change(tx, a, ev, centre) : err;
+}
+
 static kz_err
 act_in_tx(void *ctx, struct kz_store_tx *tx)
 {
@@ -323,10 +332,7 @@ act_in_tx(void *ctx, struct kz_store_tx *tx)
                  sizeof(ev.assignee));
     kz_cstr_copy(x->reason ? x->reason : "", ev.reason, sizeof(ev.reason));
     ev.at_us = kz_time_now_us();
-    err = kz_store_tx_alert_change(tx, &ev);
-    if (err == KZ_OK)
-        err = notify_change(tx, &a, &ev, x->centre);
-    return err;
+    return kz_alert_tx_change(tx, &a, &ev, x->centre);
 }
 
 kz_err

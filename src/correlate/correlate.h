@@ -116,6 +116,13 @@ kz_err kz_alert_json(struct kz_store *s, const struct kz_alert *a, const struct 
                      bool with_history, bool *visible, json_t **out);
 
 /*
+ * Records a status change of alert a (ev: the change, history included) and queues
+ * alert.updated for the window's organisations and the centre (NULL: "gsoc").
+ */
+kz_err kz_alert_tx_change(struct kz_store_tx *tx, const struct kz_alert *a,
+                          const struct kz_alert_event *ev, const char *centre);
+
+/*
  * Applies an action (acknowledge, assign, dismiss, reopen, resolve) in one transaction.
  * KZ_ERR_INVALID: unknown action, assign without assignee, dismiss without reason;
  * KZ_ERR_CONFLICT: the life cycle forbids it from the current status; KZ_ERR_NOTFOUND.

@@ -183,6 +183,8 @@ push "$BANK_SENSOR" org-bank "$(sed -e "s/SID/$(uuid)/" -e "s/FIRST/$(date -u +%
 api GET "/api/v1/alerts?rule=multi_org" "$GSOC" >/dev/null
 ALERT=$(jbody '.alerts[] | select(.indicator_ref=="indicator--'"$GREEN"'") | .id' | head -1)
 check "two organisations' sightings raise an alert" test -n "$ALERT"
+receiver alerts
+check_eq "the centre subscribes to alert changes" 201 "$(api POST /api/v1/webhooks "$GSOC" '{"url":"http://127.0.0.1:'"$RPORT"'/alerts","events":["alert.updated"]}')"
 check_eq "a member does not turn alerts into incidents" 403 "$(api POST /api/v1/incidents "$ACME" '{"alert":"'"$ALERT"'"}')"
 check_eq "an unknown alert is 404" 404 "$(api POST /api/v1/incidents "$GSOC" '{"alert":"alert--00000000-0000-4000-8000-000000000000"}')"
 check_eq "the centre turns the alert into an incident" 201 "$(api POST /api/v1/incidents "$GSOC" '{"alert":"'"$ALERT"'"}')"
@@ -197,6 +199,8 @@ check_eq "it is linked to the indicator" "indicator--$GREEN" "$(jbody '.timeline
 api GET "/api/v1/alerts/$ALERT" "$GSOC" >/dev/null
 check_eq "the alert is marked as turned into the incident" resolved "$(jbody .status)"
 check "its history names the incident" grep -q "$FROM" "$TMP/body"
+turned() { jq -e --arg a "$ALERT" '.body | fromjson | select(.event=="alert.updated" and .data.id==$a and .data.action=="incident" and .data.status=="resolved")' "$TMP/alerts.jsonl" >/dev/null 2>&1; }
+check "subscribers hear that the alert became an incident" wait_for turned
 check_eq "an alert becomes one incident only" 409 "$(api POST /api/v1/incidents "$GSOC" '{"alert":"'"$ALERT"'"}')"
 check_eq "publishing from it" 200 "$(api POST "/api/v1/incidents/$FROM/publish" "$GSOC" '{"indicators":["indicator--'"$GREEN"'"],"report":{"name":"Shared campaign"},"collections":["community"],"tlp":"green"}')"
 api GET "/api/v1/incidents/$FROM" "$GSOC" >/dev/null
