@@ -671,6 +671,8 @@ KZ_API_HANDLER(kz_api_incident_get)
 struct list_ctx {
     struct kz_hub *hub;
     json_t *list;
+    int64_t last_modified_us; /* the cursor of the next page */
+    char last_id[KZ_STIX_ID_MAX];
 };
 
 static void
@@ -679,15 +681,36 @@ append_row(void *ctx, const struct kz_incident_row *row)
     struct list_ctx *l = ctx;
     json_t *state = json_loads(row->state, 0, NULL);
 
+    l->last_modified_us = row->modified_us;
+    kz_cstr_copy(row->id, l->last_id, sizeof(l->last_id));
     if (state)
         json_array_append_new(l->list, render(l->hub, row, state));
     json_decref(state);
 }
 
+/* A page cursor, "<modified_us>.<incident id>" of the page's last incident: the next page
+ * starts after it, so incidents that change while a client pages are neither skipped
+ * nor repeated (a changed one moves to the top). */
+static bool
+cursor_parse(const char *text, int64_t *modified_us, char id[KZ_STIX_ID_MAX])
+{
+    const char *dot = strchr(text, '.');
+    uint64_t v;
+
+    if (!dot || kz_str_to_u64(kz_str_make(text, (size_t)(dot - text)), 0, INT64_MAX, &v) != KZ_OK ||
+        strncmp(dot + 1, "incident--", 10) != 0 ||
+        !kz_uuid_valid(kz_str_from_cstr(dot + 11)) ||
+        kz_cstr_copy(dot + 1, id, KZ_STIX_ID_MAX) != KZ_OK)
+        return false;
+    *modified_us = (int64_t)v;
+    return true;
+}
+
 KZ_API_HANDLER(kz_api_incidents_list)
 {
     struct kz_incident_filter f;
-    struct list_ctx l = {hub, NULL};
+    struct list_ctx l = {hub, NULL, 0, ""};
+    char after_id[KZ_STIX_ID_MAX];
     enum kz_incident_status st;
     enum kz_incident_severity sev;
     uint64_t v;
@@ -726,11 +749,11 @@ KZ_API_HANDLER(kz_api_incidents_list)
         f.limit = (size_t)v;
     }
     if ((p = kz_http_param(req, "next"))) {
-        if (kz_str_to_u64(kz_str_from_cstr(p), 0, 1000000000, &v) != KZ_OK) {
+        if (!cursor_parse(p, &f.after_modified_us, after_id)) {
             kz_http_error(resp, false, 400, "Bad query", "'next' is not a value this hub gave");
             return;
         }
-        f.offset = (size_t)v;
+        f.after_id = after_id;
     }
     /* A member lists only what it reported. */
     if (!kz_api__incident_triager(caller)) {
@@ -748,8 +771,8 @@ KZ_API_HANDLER(kz_api_incidents_list)
         return;
     }
     if (more) {
-        char next[32];
-        snprintf(next, sizeof(next), "%zu", f.offset + f.limit);
+        char next[KZ_STIX_ID_MAX + 32];
+        snprintf(next, sizeof(next), "%lld.%s", (long long)l.last_modified_us, l.last_id);
         kz_http_json(resp, 200, KZ_MEDIA_JSON,
                      json_pack("{s:o, s:s}", "incidents", l.list, "next", next));
     } else {

@@ -19,7 +19,8 @@
 #define SQL_LIST                                                                                   \
     "SELECT " ROW_COLS " FROM incidents WHERE (?1 IS NULL OR status = ?1)"                         \
     " AND (?2 IS NULL OR severity = ?2) AND (?3 IS NULL OR org = ?3)"                              \
-    " ORDER BY modified_us DESC, id LIMIT ?4 OFFSET ?5"
+    " AND (?6 IS NULL OR modified_us < ?5 OR (modified_us = ?5 AND id > ?6))"                     \
+    " ORDER BY modified_us DESC, id LIMIT ?4"
 #define SQL_REF_PUT                                                                                \
     "INSERT OR IGNORE INTO incident_refs (incident_id, object_id, kind, collection_id, at_us)"     \
     " VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -135,7 +136,7 @@ kz_store__sqlite_incident_list(struct kz_store *store, const struct kz_incident_
     int rc;
     kz_err err;
 
-    if (f->limit > 100000 || f->offset > INT64_MAX / 2)
+    if (f->limit > 100000)
         return KZ_ERR_LIMIT;
     err = kz_store__sqlite_acquire(s, &c);
     if (err != KZ_OK)
@@ -147,7 +148,8 @@ kz_store__sqlite_incident_list(struct kz_store *store, const struct kz_incident_
     kz_store__sqlite_bind_text(st, 2, f->severity);
     kz_store__sqlite_bind_text(st, 3, f->org);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)f->limit + 1); /* one more tells of a next page */
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)f->offset);
+    sqlite3_bind_int64(st, 5, f->after_modified_us);
+    kz_store__sqlite_bind_text(st, 6, f->after_id);
     rows = kz_xcalloc(f->limit + 1, sizeof(*rows));
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && n <= f->limit) {
         err = read_row(st, &rows[n]);

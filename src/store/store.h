@@ -288,8 +288,9 @@ struct kz_incident_filter {
     const char *status;   /* NULL: any */
     const char *severity; /* NULL: any */
     const char *org;      /* reporting organisation; NULL: any */
-    size_t offset;
-    size_t limit;         /* >= 1 */
+    int64_t after_modified_us; /* cursor: after (modified, id) in the list's order, newest */
+    const char *after_id;      /* change first; after_id NULL: from the top */
+    size_t limit;              /* >= 1 */
 };
 
 struct kz_incident_ref {

@@ -65,9 +65,12 @@ api GET "/api/v1/incidents?org=acme&severity=high" "$GSOC" >/dev/null
 check_eq "filters by org and severity" "$INC" "$(jbody '.incidents | map(.id) | join(",")')"
 api GET "/api/v1/incidents?limit=1" "$GSOC" >/dev/null
 check_eq "pages of one" 1 "$(jbody '.incidents | length')"
-NEXT=$(jbody .next)
+FIRST=$(jbody '.incidents[0].id'); NEXT=$(jbody .next)
 api GET "/api/v1/incidents?limit=1&next=$NEXT" "$GSOC" >/dev/null
-check_eq "the next page has the other one" null "$(jbody .next)"
+check "the next page has the other one" test "$(jbody '.incidents[0].id')" != "$FIRST"
+check_eq "and it is the last" null "$(jbody .next)"
+check_eq "a forged cursor is refused" 400 "$(api GET "/api/v1/incidents?next=12.incident--nope" "$GSOC")"
+check_eq "so is a cursor that is no cursor" 400 "$(api GET "/api/v1/incidents?next=12" "$GSOC")"
 check_eq "the centre triages the pushed incident" 200 "$(api POST "/api/v1/incidents/$PUSHED" "$GSOC" '{"status":"triage"}')"
 req GET "/taxii2/api/collections/org-acme/objects/$PUSHED/" "$ACME" >/dev/null
 check_eq "its next version keeps what the member wrote" "phishing triage $ACME_ID" "$(jbody '.objects[0] | .labels[0] + " " + .extensions["'$EXT'"].status + " " + .created_by_ref')"

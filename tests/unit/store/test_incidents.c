@@ -88,10 +88,10 @@ take(void *ctx, const struct kz_incident_row *row)
 }
 
 static size_t
-list(struct fx *f, const char *status, const char *severity, const char *org, size_t offset,
-     size_t limit, bool *more)
+list(struct fx *f, const char *status, const char *severity, const char *org,
+     int64_t after_modified_us, const char *after_id, size_t limit, bool *more)
 {
-    struct kz_incident_filter q = {status, severity, org, offset, limit};
+    struct kz_incident_filter q = {status, severity, org, after_modified_us, after_id, limit};
 
     n_seen = 0;
     assert_int_equal(kz_store_incident_list(f->s, &q, take, NULL, more), KZ_OK);
@@ -121,24 +121,41 @@ static void
 test_list_filters_and_pages_newest_first(void **state)
 {
     struct fx *f = *state;
-    struct kz_incident_filter zero = {NULL, NULL, NULL, 0, 0};
+    struct kz_incident_filter zero = {NULL, NULL, NULL, 0, NULL, 0};
     bool more;
 
     put(f, 1, "acme", "reported", "low", 10);
     put(f, 2, "bank", "triage", "high", 30);
     put(f, 3, "acme", "triage", "high", 20);
-    assert_int_equal(list(f, NULL, NULL, NULL, 0, 10, &more), 3);
+    assert_int_equal(list(f, NULL, NULL, NULL, 0, NULL, 10, &more), 3);
     assert_false(more);
     assert_string_equal(seen[0], "incident--00000000-0000-4000-8000-000000000002");
     assert_string_equal(seen[2], "incident--00000000-0000-4000-8000-000000000001");
-    assert_int_equal(list(f, "triage", "high", "acme", 0, 10, &more), 1);
+    assert_int_equal(list(f, "triage", "high", "acme", 0, NULL, 10, &more), 1);
     assert_string_equal(seen[0], "incident--00000000-0000-4000-8000-000000000003");
-    assert_int_equal(list(f, NULL, NULL, "acme", 0, 1, &more), 1);
+    assert_int_equal(list(f, NULL, NULL, "acme", 0, NULL, 1, &more), 1);
     assert_true(more);
-    assert_int_equal(list(f, NULL, NULL, "acme", 1, 1, &more), 1);
+    assert_string_equal(seen[0], "incident--00000000-0000-4000-8000-000000000003");
+    /* the next page starts after the last one seen, by (modified, id) */
+    assert_int_equal(list(f, NULL, NULL, "acme", 20, seen[0], 1, &more), 1);
     assert_false(more);
     assert_string_equal(seen[0], "incident--00000000-0000-4000-8000-000000000001");
-    assert_int_equal(list(f, "closed", NULL, NULL, 0, 10, &more), 0);
+    assert_int_equal(list(f, "closed", NULL, NULL, 0, NULL, 10, &more), 0);
+    /* an incident that changes between two pages moves to the top: the pages after the
+     * cursor neither repeat nor skip the others */
+    assert_int_equal(list(f, NULL, NULL, NULL, 0, NULL, 1, &more), 1);
+    assert_string_equal(seen[0], "incident--00000000-0000-4000-8000-000000000002");
+    put(f, 3, "acme", "investigating", "high", 40);
+    assert_int_equal(list(f, NULL, NULL, NULL, 30, "incident--00000000-0000-4000-8000-000000000002",
+                          10, &more),
+                     1);
+    assert_string_equal(seen[0], "incident--00000000-0000-4000-8000-000000000001");
+    /* equal times: the id decides */
+    put(f, 4, "bank", "triage", "low", 10);
+    assert_int_equal(list(f, NULL, NULL, NULL, 10, "incident--00000000-0000-4000-8000-000000000001",
+                          10, &more),
+                     1);
+    assert_string_equal(seen[0], "incident--00000000-0000-4000-8000-000000000004");
     assert_int_equal(kz_store_incident_list(f->s, &zero, take, NULL, &more), KZ_ERR_INVALID);
 }
 
