@@ -36,6 +36,10 @@
 #define SQL_NEWER_SET_OLDER                                                                        \
     "UPDATE objects SET newer_tlp = min(newer_tlp, ?4)"                                            \
     " WHERE id = ?1 AND coll = ?2 AND version_us < ?3 AND newer_tlp > ?4"
+#define SQL_INCIDENT_FORGET                                                                        \
+    "DELETE FROM incidents WHERE id = ?1 AND collection_id = ?2"                                   \
+    " AND NOT EXISTS (SELECT 1 FROM objects WHERE id = ?1 AND coll = ?3)"
+#define SQL_INCIDENT_REFS_FORGET "DELETE FROM incident_refs WHERE incident_id = ?1"
 #define SQL_NEWER_RECOMPUTE                                                                        \
     "UPDATE objects SET newer_tlp = coalesce((SELECT min(v.tlp) FROM objects v"                    \
     " WHERE v.coll = objects.coll AND v.id = objects.id AND v.version_us > objects.version_us),"   \
@@ -528,6 +532,30 @@ done:
     return err;
 }
 
+/* An incident none of whose versions remain in its home collection leaves the incidents
+ * index with its timeline (a deleted version that leaves others keeps the folded state). */
+static kz_err
+incident_forget(struct kz_sqlite_conn *c, const char *id, const char *collection_id,
+                int64_t coll)
+{
+    sqlite3_stmt *st;
+    kz_err err = kz_store__sqlite_prepare(c, SQL_INCIDENT_FORGET, &st);
+
+    if (err != KZ_OK)
+        return err;
+    kz_store__sqlite_bind_text(st, 1, id);
+    kz_store__sqlite_bind_text(st, 2, collection_id);
+    sqlite3_bind_int64(st, 3, coll);
+    err = kz_store__sqlite_step_done(c, st, "incident forget");
+    if (err != KZ_OK || sqlite3_changes(c->db) == 0)
+        return err;
+    err = kz_store__sqlite_prepare(c, SQL_INCIDENT_REFS_FORGET, &st);
+    if (err != KZ_OK)
+        return err;
+    kz_store__sqlite_bind_text(st, 1, id);
+    return kz_store__sqlite_step_done(c, st, "incident refs forget");
+}
+
 kz_err
 kz_store__sqlite_objects_delete(struct kz_store *store, const struct kz_object_query *q,
                                 size_t *deleted)
@@ -585,6 +613,8 @@ kz_store__sqlite_objects_delete(struct kz_store *store, const struct kz_object_q
     kz_store__sqlite_bind_text(st, 1, q->ids[0]);
     sqlite3_bind_int64(st, 2, coll);
     err = kz_store__sqlite_step_done(c, st, "newer versions after delete");
+    if (err == KZ_OK && strncmp(q->ids[0], "incident--", 10) == 0)
+        err = incident_forget(c, q->ids[0], q->collection_id, coll);
     if (err != KZ_OK)
         goto done;
     in_tx = false;

@@ -209,6 +209,15 @@ check_eq "publishing from it" 200 "$(api POST "/api/v1/incidents/$FROM/publish" 
 api GET "/api/v1/incidents/$FROM" "$GSOC" >/dev/null
 check "alert to first shared indicator is a figure" test "$(jbody '.figures.alert_to_first_share_s >= 0')" = true
 
+# an incident deleted over TAXII leaves the index
+GONE=incident--$(uuid)
+check_eq "a member pushes another incident" 202 "$(push "$ACME" org-acme "${OBJ//$PUSHED/$GONE}")"
+check_eq "it is indexed" 200 "$(api GET "/api/v1/incidents/$GONE" "$ACME")"
+check_eq "the member deletes it over TAXII" 200 "$(req DELETE "/taxii2/api/collections/org-acme/objects/$GONE/" "$ACME")"
+check_eq "the incident is gone from the API" 404 "$(api GET "/api/v1/incidents/$GONE" "$GSOC")"
+api GET "/api/v1/incidents?limit=500" "$GSOC" >/dev/null
+check_eq "and from the list" 0 "$(jq --arg g "$GONE" '[.incidents[] | select(.id==$g)] | length' "$TMP/body")"
+
 # the command line
 "$KIZUNA" incidents list --json >"$TMP/cli.json"
 check_eq "kizuna incidents list" 4 "$(jq '.incidents | length' "$TMP/cli.json")"
