@@ -154,8 +154,12 @@ tx_begin(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c)
 {
     kz_err err;
 
+    /* A reader that rebuilt the windows from an older snapshot meanwhile left them short
+     * of where this transaction started. */
     if (k->tx_open)
-        return KZ_OK;
+        return k->log_seq < k->tx_log_base || k->alert_seq < k->tx_alert_base
+                   ? catch_up(k, c, true)
+                   : KZ_OK;
     err = catch_up(k, c, false);
     if (err != KZ_OK)
         return err;
