@@ -250,19 +250,25 @@ kz_store__sqlite_release(struct kz_sqlite *s, struct kz_sqlite_conn *c)
 }
 
 kz_err
-kz_store__sqlite_begin_write(struct kz_sqlite *s, struct kz_sqlite_conn *c)
+kz_store__sqlite_begin_write(struct kz_sqlite *s, struct kz_sqlite_conn **out)
 {
-    kz_err err;
+    kz_err err = KZ_OK;
 
-    if (pinned.c == c) {
+    if (pinned.s == s) {
         kz_log(KZ_LOG_ERROR, "a write inside a read snapshot; refused");
         return KZ_ERR_STORE;
     }
     pthread_mutex_lock(&s->write_mu);
-    err = kz_store__sqlite_exec(c, "BEGIN IMMEDIATE");
-    if (err != KZ_OK)
+    if (!s->writer)
+        err = conn_open(s->path, &s->writer);
+    if (err == KZ_OK)
+        err = kz_store__sqlite_exec(s->writer, "BEGIN IMMEDIATE");
+    if (err != KZ_OK) {
         pthread_mutex_unlock(&s->write_mu);
-    return err;
+        return err;
+    }
+    *out = s->writer;
+    return KZ_OK;
 }
 
 kz_err
@@ -352,21 +358,16 @@ kz_store__sqlite_transaction(struct kz_store *store, kz_store_tx_fn fn, void *ct
     struct kz_sqlite *s = kz_sqlite_of(store);
     struct kz_sqlite_conn *c = NULL;
     struct kz_store_tx tx;
-    kz_err err = kz_store__sqlite_acquire(s, &c);
+    kz_err err = kz_store__sqlite_begin_write(s, &c);
 
     if (err != KZ_OK)
         return err;
-    err = kz_store__sqlite_begin_write(s, c);
-    if (err != KZ_OK)
-        goto done;
     tx = (struct kz_store_tx){.store = store, .backend = c};
     err = fn(ctx, &tx);
     if (err == KZ_OK)
         err = kz_store__sqlite_commit(s, c);
     else
         kz_store__sqlite_rollback(s, c);
-done:
-    kz_store__sqlite_release(s, c);
     return err;
 }
 
@@ -453,6 +454,7 @@ sqlite_close(struct kz_store *store)
         next = c->next;
         conn_free(c);
     }
+    conn_free(s->writer);
     pthread_mutex_destroy(&s->pool_mu);
     pthread_mutex_destroy(&s->write_mu);
     kz_store__sqlite_corr_release(s);

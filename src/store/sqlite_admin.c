@@ -27,12 +27,9 @@ write_one(struct kz_store *store, const char *sql, bind_fn bind, const void *arg
     int rc, n;
     kz_err err;
 
-    err = kz_store__sqlite_acquire(s, &c);
+    err = kz_store__sqlite_begin_write(s, &c);
     if (err != KZ_OK)
         return err;
-    err = kz_store__sqlite_begin_write(s, c);
-    if (err != KZ_OK)
-        goto done;
     in_tx = true;
     err = kz_store__sqlite_prepare(c, sql, &st);
     if (err != KZ_OK)
@@ -52,7 +49,6 @@ write_one(struct kz_store *store, const char *sql, bind_fn bind, const void *arg
 done:
     if (in_tx)
         kz_store__sqlite_rollback(s, c);
-    kz_store__sqlite_release(s, c);
     return err;
 }
 

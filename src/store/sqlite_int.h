@@ -63,6 +63,9 @@ struct kz_sqlite {
     /* Writers of this process queue here rather than in SQLite's busy handler, which
      * sleeps; busy_timeout still covers other processes (the CLI next to the server). */
     pthread_mutex_t write_mu;
+    /* The one connection writes use (under write_mu): its page cache stays warm, where a
+     * pool connection's is dropped whenever another connection has written since. */
+    struct kz_sqlite_conn *writer;
     int schema_version;
     struct kz_sqlite_corr corr;
     /* Events no subscription wants, learnt in the write transaction in progress: webhooks
@@ -110,8 +113,9 @@ kz_err kz_store__sqlite_exec(struct kz_sqlite_conn *c, const char *sql);
 /* Steps a statement that returns no row, and resets it. */
 kz_err kz_store__sqlite_step_done(struct kz_sqlite_conn *c, sqlite3_stmt *st, const char *what);
 
-/* BEGIN IMMEDIATE under the process's write lock; COMMIT or ROLLBACK releases it. */
-kz_err kz_store__sqlite_begin_write(struct kz_sqlite *s, struct kz_sqlite_conn *c);
+/* BEGIN IMMEDIATE on the writer connection (*c) under the process's write lock; COMMIT or
+ * ROLLBACK releases both. */
+kz_err kz_store__sqlite_begin_write(struct kz_sqlite *s, struct kz_sqlite_conn **c);
 kz_err kz_store__sqlite_commit(struct kz_sqlite *s, struct kz_sqlite_conn *c);
 void kz_store__sqlite_rollback(struct kz_sqlite *s, struct kz_sqlite_conn *c);
 

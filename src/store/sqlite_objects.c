@@ -582,10 +582,7 @@ kz_store__sqlite_objects_delete(struct kz_store *store, const struct kz_object_q
         err = kz_buf_append_cstr(&sql, ")");
     if (err != KZ_OK)
         goto done;
-    err = kz_store__sqlite_acquire(s, &c);
-    if (err != KZ_OK)
-        goto done;
-    err = kz_store__sqlite_begin_write(s, c);
+    err = kz_store__sqlite_begin_write(s, &c);
     if (err != KZ_OK)
         goto done;
     in_tx = true;
@@ -625,7 +622,6 @@ kz_store__sqlite_objects_delete(struct kz_store *store, const struct kz_object_q
 done:
     if (in_tx)
         kz_store__sqlite_rollback(s, c);
-    kz_store__sqlite_release(s, c);
     kz_buf_release(&sql);
     return err;
 }
