@@ -382,9 +382,9 @@ struct kz_match__zeek {
     char *names_mem;
     uint32_t *want;  /* the columns worth reading, in order */
     size_t nwant;
-    uint32_t *pos;   /* separator positions of the current line */
-    uint64_t *blk;   /* with have_seps: per 32 bytes, separators before << 32 | their mask */
-    size_t blk_cap;
+    uint32_t *pos;   /* separator offsets of the current line (with have_seps: the wanted ones) */
+    uint64_t *wsep;  /* bit t: separator t bounds a wanted column; a zero word past the last */
+    uint8_t isa;     /* the split's variant for this processor (zeek_split.c) */
     size_t nsep;     /* how many separators the line has, when have_seps */
     bool have_seps;  /* pos and nsep were found with the line's end (kz_match__zeek_split) */
     bool esc;        /* with have_seps: the line has a '\\' (Zeek escapes) */
@@ -411,26 +411,10 @@ void kz_match__zeek_release(struct kz_match__zeek *z);
  * it in the same pass, for the next kz_match__read_zeek. Returns the line's length.
  */
 size_t kz_match__zeek_split(struct kz_match__zeek *z, const char *p, size_t n);
-/* After kz_match__zeek_split: the offset of separator t; calls come with t ascending from *b = 0. */
-static inline size_t
-kz_match__zeek_sep(const struct kz_match__zeek *z, size_t *b, size_t t)
-{
-    uint32_t m;
-    size_t skip;
-
-    while ((z->blk[*b + 1] >> 32) <= t)
-        (*b)++;
-    m = (uint32_t)z->blk[*b];
-    skip = t - (size_t)(z->blk[*b] >> 32);
-    /* A few separators a block: the first four steps without branches, a loop past them. */
-    m = skip >= 1 ? m & (m - 1) : m;
-    m = skip >= 2 ? m & (m - 1) : m;
-    m = skip >= 3 ? m & (m - 1) : m;
-    m = skip >= 4 ? m & (m - 1) : m;
-    for (; skip > 4; skip--)
-        m &= m - 1;
-    return *b * 32 + (size_t)__builtin_ctz(m);
-}
+/* After '#fields': which separators to find, and how (the processor's best way). */
+void kz_match__zeek_split_setup(struct kz_match__zeek *z);
+/* Tests: the split variants above isa (0 bytes, 1 SSE2, 2 AVX2, 3 AVX2 + pdep) are not used. */
+void kz_match__zeek_split_cap(unsigned isa);
 int kz_match__read_csv(struct kz_match__csv *c, struct kz_match__line *ln, const char *p, size_t n);
 void kz_match__csv_release(struct kz_match__csv *c);
 /* True when a CSV header names at least one column we can match on (for --format auto). */

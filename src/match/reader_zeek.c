@@ -96,7 +96,7 @@ kz_match__zeek_release(struct kz_match__zeek *z)
     free(z->names_mem);
     free(z->want);
     free(z->pos);
-    free(z->blk);
+    free(z->wsep);
     free(z->memo);
     memset(z, 0, sizeof(*z));
 }
@@ -153,6 +153,7 @@ header_fields(struct kz_match__zeek *z, const char *p, size_t n, char sep)
         if (z->cols[i] != KZ_F_NONE)
             z->want[z->nwant++] = (uint32_t)i;
     z->memo = kz_xcalloc(z->nwant + 1, sizeof(*z->memo));
+    kz_match__zeek_split_setup(z);
     z->have_fields = true;
     return true;
 }
@@ -230,8 +231,8 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
     struct zctx c = {.ln = ln};
     char tmp[KZ_MATCH_VALUE_MAX];
     char set_sep;
-    size_t nsep, blk = 0;
-    bool esc = true, split = false;
+    size_t nsep;
+    bool esc = true;
 
     if (p[0] == '#')
         return header_line(z, p, n);
@@ -239,7 +240,6 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
         return -1;
     if (z->have_seps) {
         /* A '\r' the scan loop dropped from the end is no separator: the counts hold. */
-        split = true;
         nsep = z->nsep;
         esc = z->esc;
         z->have_seps = false;
@@ -252,13 +252,8 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
     for (size_t w = 0; w < z->nwant; w++) {
         size_t col = z->want[w];
         size_t fs, fe;
-        if (split) {
-            fs = col == 0 ? 0 : kz_match__zeek_sep(z, &blk, col - 1) + 1;
-            fe = col + 1 < z->ncols ? kz_match__zeek_sep(z, &blk, col) : n;
-        } else {
-            fs = col == 0 ? 0 : z->pos[col - 1] + 1;
-            fe = col + 1 < z->ncols ? z->pos[col] : n;
-        }
+        fs = col == 0 ? 0 : z->pos[col - 1] + 1;
+        fe = col + 1 < z->ncols ? z->pos[col] : n;
         const char *f = p + fs;
         size_t fn = fe - fs;
         enum kz_match__field kind = (enum kz_match__field)z->cols[col];

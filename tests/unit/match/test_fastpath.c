@@ -50,7 +50,7 @@ static const char zeek_head[] =
     "rcode_name\tanswers\tTTLs\trejected\n";
 
 static void
-test_zeek_split_shapes(void **state)
+test_zeek_split_shapes_once(void **state)
 {
     struct kz_match_index *ix = index_of("evil.example\n192.0.2.0/24\nA.b\n", NULL);
     struct kz_match_stats st;
@@ -91,7 +91,7 @@ test_zeek_split_shapes(void **state)
 
 /* A line of every length from 1 to 300 bytes: the split must agree with a byte loop. */
 static void
-test_zeek_split_every_length(void **state)
+test_zeek_split_every_length_once(void **state)
 {
     struct kz_match_index *ix = index_of("evil.example\n", NULL);
     char *log = malloc(1 << 20);
@@ -124,9 +124,9 @@ test_zeek_split_every_length(void **state)
     kz_match_index_free(ix);
 }
 
-/* Past the block table (1 MB): the plain split still finds the line and judges it. */
+/* A line of 3 MB: the split finds its end and columns like any other. */
 static void
-test_zeek_split_huge_line(void **state)
+test_zeek_split_huge_line_once(void **state)
 {
     struct kz_match_index *ix = index_of("evil.example\n", NULL);
     size_t big = (size_t)3 << 20, n;
@@ -144,6 +144,105 @@ test_zeek_split_huge_line(void **state)
     assert_int_equal(st.hit_lines, 2);
     free(log);
     kz_match_index_free(ix);
+}
+
+/*
+ * A header of 150 columns with wanted ones around the 64-separator words (0, 62..66,
+ * 126..129, 149) and random filler widths, so the wanted separators fall anywhere in the
+ * 64-byte blocks: each line's hit (or not) is known, whatever the split's variant finds.
+ */
+static void
+test_zeek_split_wide_once(void **state)
+{
+    static const unsigned cols[] = {0, 62, 63, 64, 65, 66, 126, 127, 128, 129, 149};
+    static const char *const names[] = {"query", "id.orig_h", "answers", "query", "id.resp_h",
+                                        "server_name", "answers", "query", "id.orig_h",
+                                        "query", "answers"};
+    struct kz_match_index *ix = index_of("evil.example\n192.0.2.0/24\n2001:db8::/32\n", NULL);
+    size_t cap = 1 << 24, n = 0, want_hit = 0, want_bad = 0, lines = 0;
+    char *log = malloc(cap);
+    uint32_t r = 12345;
+    struct kz_match_stats st;
+    (void)state;
+    n += (size_t)snprintf(log + n, cap - n, "#fields");
+    for (unsigned c = 0, w = 0; c < 150; c++) {
+        if (w < 11 && cols[w] == c)
+            n += (size_t)snprintf(log + n, cap - n, "\t%s", names[w++]);
+        else
+            n += (size_t)snprintf(log + n, cap - n, "\tx%u", c);
+    }
+    log[n++] = '\n';
+    for (unsigned line = 0; line < 2000; line++) {
+        unsigned hit_col, bad;
+        r = r * 1103515245u + 12345u;
+        hit_col = (r >> 8) % 16;                 /* < 11: the wanted column holding the hit */
+        bad = (r >> 20) % 23 == 0 ? 1 + (r >> 24) % 2 : 0; /* a column missing or extra */
+        for (unsigned c = 0, w = 0; c < 150u + (bad == 2) - (bad == 1); c++) {
+            bool wanted = w < 11 && cols[w] == c;
+            if (c)
+                log[n++] = '\t';
+            r = r * 1103515245u + 12345u;
+            if (wanted && w == hit_col) {
+                /* addresses in address columns, names in name columns, both in answers */
+                const char *a = names[w][0] == 'i' || (names[w][0] == 'a' && (r >> 9) & 1)
+                                    ? ((r >> 10) & 1 ? "192.0.2.77" : "2001:DB8::1")
+                                    : ((r >> 10) & 1 ? "www.EVIL.example" : "evil\\x2eexample");
+                n += (size_t)snprintf(log + n, cap - n, "%s", a);
+            } else if (wanted) {
+                static const char *const miss[] = {"-", "(empty)", "", "198.51.100.1",
+                                                   "good.example", "fe80::1", "10.0.0.53,a.b"};
+                n += (size_t)snprintf(log + n, cap - n, "%s", miss[(r >> 12) % 7]);
+            } else {
+                for (unsigned k = (r >> 16) % ((r >> 3) % 5 == 0 ? 90 : 6); k > 0; k--)
+                    log[n++] = (char)('a' + k % 26);
+            }
+            w += wanted;
+        }
+        log[n++] = '\n';
+        lines++;
+        want_bad += bad != 0;
+        want_hit += bad == 0 && hit_col < 11;
+    }
+    st = scan(ix, KZ_FMT_ZEEK, log, n);
+    assert_int_equal(st.lines, lines);
+    assert_int_equal(st.bad_lines, want_bad);
+    assert_int_equal(st.hit_lines, want_hit);
+    free(log);
+    kz_match_index_free(ix);
+}
+
+/* Every split variant this processor can run (bytes, SSE2, AVX2, AVX2 + pdep) on each test. */
+static void
+each_split(void **state, void (*fn)(void **))
+{
+    for (unsigned isa = 0; isa <= 3; isa++) {
+        kz_match__zeek_split_cap(isa);
+        fn(state);
+    }
+}
+
+static void
+test_zeek_split_shapes(void **state)
+{
+    each_split(state, test_zeek_split_shapes_once);
+}
+
+static void
+test_zeek_split_every_length(void **state)
+{
+    each_split(state, test_zeek_split_every_length_once);
+}
+
+static void
+test_zeek_split_huge_line(void **state)
+{
+    each_split(state, test_zeek_split_huge_line_once);
+}
+
+static void
+test_zeek_split_wide(void **state)
+{
+    each_split(state, test_zeek_split_wide_once);
 }
 
 static uint64_t
@@ -376,6 +475,7 @@ main(void)
         cmocka_unit_test(test_zeek_split_shapes),
         cmocka_unit_test(test_zeek_split_every_length),
         cmocka_unit_test(test_zeek_split_huge_line),
+        cmocka_unit_test(test_zeek_split_wide),
         cmocka_unit_test(test_ipv4_filter),
         cmocka_unit_test(test_parse_ipv4),
         cmocka_unit_test(test_domain_labels),
