@@ -174,10 +174,17 @@ kz_match__check_domain(struct kz_match__line *ln, const char *field, const char 
 void
 kz_match__check_host(struct kz_match__line *ln, const char *field, const char *p, size_t n)
 {
+    kz_match__check_host_in(ln, field, p, n, n);
+}
+
+void
+kz_match__check_host_in(struct kz_match__line *ln, const char *field, const char *p, size_t n,
+                        size_t room)
+{
     if (n == 0)
         return;
     if (((p[0] >= '0' && p[0] <= '9') || memchr(p, ':', n)) &&
-        kz_match__check_ip_r(ln, field, p, n))
+        kz_match__check_ip_in(ln, field, p, n, room))
         return;
     kz_match__check_domain(ln, field, p, n);
 }

@@ -319,9 +319,15 @@ void kz_match__line_begin(struct kz_match__line *ln);
 void kz_match__check_ip(struct kz_match__line *ln, const char *field, const char *p, size_t n);
 /* As check_ip; false when the text is not an address at all. */
 bool kz_match__check_ip_r(struct kz_match__line *ln, const char *field, const char *p, size_t n);
+/* As check_ip_r, where room >= n bytes can be read at p (16 let IPv4 be parsed by vector). */
+bool kz_match__check_ip_in(struct kz_match__line *ln, const char *field, const char *p, size_t n,
+                           size_t room);
 void kz_match__check_domain(struct kz_match__line *ln, const char *field, const char *p, size_t n);
 /* An address or a domain, as DNS answers and hosts may be either. */
 void kz_match__check_host(struct kz_match__line *ln, const char *field, const char *p, size_t n);
+/* As check_host, with room as for check_ip_in. */
+void kz_match__check_host_in(struct kz_match__line *ln, const char *field, const char *p, size_t n,
+                             size_t room);
 void kz_match__check_url(struct kz_match__line *ln, const char *field, const char *host, size_t hn,
                          const char *uri, size_t un);
 void kz_match__check_url_full(struct kz_match__line *ln, const char *field, const char *p,
@@ -367,8 +373,8 @@ size_t kz_match__json_unescape(const char *p, size_t n, char *out, size_t outlen
  * (the resolver in id.resp_h, a busy client in id.orig_h) skips the parse and the probes.
  */
 struct kz_match__memo {
-    uint8_t n; /* 0: nothing remembered */
-    char v[15];
+    uint64_t head, tail; /* the first and the last eight bytes (overlapping; see memo_words) */
+    uint8_t n;           /* 0: nothing remembered; at most 15 */
 };
 
 struct kz_match__zeek {

@@ -72,20 +72,40 @@ zvalue(struct zctx *z, enum kz_match__field f, const char *name, const char *v, 
 /* ---- TSV ---- */
 
 /*
+ * A value of 1 to 15 bytes as two words, compared instead of the bytes (no memcmp call):
+ * its first eight bytes and its last eight, which overlap; under eight bytes, the bytes
+ * and zero. With the length they say which bytes the value has.
+ */
+static inline void
+memo_words(const char *v, size_t n, uint64_t *head, uint64_t *tail)
+{
+    if (n >= 8) {
+        memcpy(head, v, 8);
+        memcpy(tail, v + n - 8, 8);
+    } else {
+        *head = kz_match__load_tail(v, n);
+        *tail = 0;
+    }
+}
+
+/*
  * An address column's value, looked up unless it is the column's last one, which found no
- * key (a key found but outside its validity at that line's time is looked up again).
+ * key (a key found but outside its validity at that line's time is looked up again). room:
+ * the bytes that can be read at v.
  */
 static void
 ip_memo(struct kz_match__memo *m, struct kz_match__line *ln, const char *name, const char *v,
-        size_t n)
+        size_t n, size_t room)
 {
-    uint64_t found = ln->found;
+    uint64_t found = ln->found, head, tail;
 
-    if (m->n == n && memcmp(m->v, v, n) == 0)
+    memo_words(v, n, &head, &tail);
+    if (m->n == n && m->head == head && m->tail == tail)
         return;
-    kz_match__check_ip_r(ln, name, v, n);
+    kz_match__check_ip_in(ln, name, v, n, room);
     m->n = ln->found == found ? (uint8_t)n : 0;
-    memcpy(m->v, v, n);
+    m->head = head;
+    m->tail = tail;
 }
 
 void
@@ -261,21 +281,26 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
         if (fn == 0 || (fn == 1 && f[0] == '-') || (fn == 7 && memcmp(f, "(empty)", 7) == 0))
             continue;
         const char *v = f;
-        size_t vn = fn;
+        size_t vn = fn, room = n - fs; /* bytes of the line from v on, for vector parsing */
         if (esc && kind != KZ_F_URI && kind != KZ_F_URIHOST && memchr(f, '\\', fn)) {
             vn = zeek_unescape(f, fn, tmp, sizeof(tmp));
             v = tmp;
+            room = vn;
         }
         if (kind == KZ_F_ANSWERS || kind == KZ_F_EMAILS) {
             const char *s = v, *ve = v + vn;
             while (s < ve) {
                 const char *x = memchr(s, set_sep, (size_t)(ve - s));
                 const char *xe = x ? x : ve;
-                zvalue(&c, kind, z->names[col], s, (size_t)(xe - s));
+                if (kind == KZ_F_ANSWERS)
+                    kz_match__check_host_in(ln, z->names[col], s, (size_t)(xe - s),
+                                            room - (size_t)(s - v));
+                else
+                    zvalue(&c, kind, z->names[col], s, (size_t)(xe - s));
                 s = x ? x + 1 : ve;
             }
-        } else if (kind == KZ_F_IP && vn <= sizeof(z->memo[w].v) && !ln->ix->nevals) {
-            ip_memo(&z->memo[w], ln, z->names[col], v, vn);
+        } else if (kind == KZ_F_IP && vn < 16 && !ln->ix->nevals) {
+            ip_memo(&z->memo[w], ln, z->names[col], v, vn, room);
         } else {
             zvalue(&c, kind, z->names[col], v, vn);
         }

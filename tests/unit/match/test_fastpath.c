@@ -245,12 +245,19 @@ test_zeek_split_wide(void **state)
     each_split(state, test_zeek_split_wide_once);
 }
 
+/*
+ * Hits of an address in the last column (parsed byte by byte: fewer than 16 bytes follow)
+ * and before a long one (parsed by vector where the processor can); both must agree.
+ */
 static uint64_t
 one_ip(const struct kz_match_index *ix, const char *ip)
 {
-    char line[128];
+    char line[160];
     int n = snprintf(line, sizeof(line), "#fields\tid.orig_h\n%s\n", ip);
-    return scan(ix, KZ_FMT_ZEEK, line, (size_t)n).hit_lines;
+    uint64_t last = scan(ix, KZ_FMT_ZEEK, line, (size_t)n).hit_lines;
+    n = snprintf(line, sizeof(line), "#fields\tid.orig_h\tuid\n%s\t0123456789abcdef\n", ip);
+    assert_int_equal(scan(ix, KZ_FMT_ZEEK, line, (size_t)n).hit_lines, last);
+    return last;
 }
 
 static void
@@ -318,6 +325,61 @@ test_parse_ipv4(void **state)
     assert_false(kz_match__parse_ipv4("1.2.3.", 6, a, &plen, false));
     assert_false(kz_match__parse_ipv4("1.2.3.4 ", 8, a, &plen, false));
     assert_false(kz_match__parse_ipv4("0001.2.3.4", 10, a, &plen, false));
+}
+
+/*
+ * Addresses and near-addresses (digits, dots, a few other bytes, 1 to 17 bytes) in an
+ * address column and in the answers, against a /0: a line hits exactly when
+ * kz_match__parse_ipv4 takes its value, with 16 bytes after it (vector parse) or not.
+ */
+static void
+test_ipv4_vector_parse(void **state)
+{
+    static const char alphabet[] = "0123456789012345678901234567890123456789....a:/-";
+    struct kz_match_index *ix = index_of("0.0.0.0/0\n", NULL);
+    size_t cap = 1 << 21, n = 0, want = 0, lines = 0;
+    char *log = malloc(cap);
+    uint32_t r = 99;
+    struct kz_match_stats st;
+    (void)state;
+    n += (size_t)snprintf(log, cap, "#fields\tid.orig_h\tuid\tanswers\tx\tid.resp_h\n");
+    for (unsigned i = 0; i < 20000; i++) {
+        char v[24];
+        size_t vn;
+        uint8_t a[4];
+        unsigned plen;
+        r = r * 1103515245u + 12345u;
+        if ((r >> 28) < 10) { /* a quad, then perhaps one byte changed */
+            /* octets of 1 to 4 digits, some past 255, some with leading zeros */
+            vn = (size_t)snprintf(v, sizeof(v), (r >> 27) & 1 ? "%u.%u.%u.%u" : "%u.%03u.%u.%02u",
+                                  (r >> 3) % 1200, (r >> 7) % 256, (r >> 11) % 100,
+                                  (r >> 15) % 1000);
+            r = r * 1103515245u + 12345u;
+            if ((r >> 29) == 0)
+                v[(r >> 8) % vn] = alphabet[(r >> 16) % (sizeof(alphabet) - 1)];
+        } else {
+            vn = 1 + (r >> 4) % 17;
+            for (size_t j = 0; j < vn; j++) {
+                r = r * 1103515245u + 12345u;
+                v[j] = alphabet[(r >> 16) % (sizeof(alphabet) - 1)];
+            }
+        }
+        v[vn] = '\0';
+        bool ok = kz_match__parse_ipv4(v, vn, a, &plen, false);
+        /* an address column and the answers with 16 bytes after them; the last column */
+        n += (size_t)snprintf(log + n, cap - n, "%s\t0123456789abcdef\t-\tx\t-\n", v);
+        n += (size_t)snprintf(log + n, cap - n, "-\t-\t%s\t0123456789abcdef\t-\n", v);
+        n += (size_t)snprintf(log + n, cap - n, "-\t-\t-\tx\t%s\n", v);
+        lines += 3;
+        want += ok ? 3 : 0;
+    }
+    st = scan(ix, KZ_FMT_ZEEK, log, n);
+    assert_int_equal(st.lines, lines);
+    assert_int_equal(st.bad_lines, 0);
+    /* an answer that is no address is a name: no hit (the index has no names) */
+    assert_int_equal(st.hit_lines, want);
+    free(log);
+    kz_match_index_free(ix);
 }
 
 static void
@@ -478,6 +540,7 @@ main(void)
         cmocka_unit_test(test_zeek_split_wide),
         cmocka_unit_test(test_ipv4_filter),
         cmocka_unit_test(test_parse_ipv4),
+        cmocka_unit_test(test_ipv4_vector_parse),
         cmocka_unit_test(test_domain_labels),
         cmocka_unit_test(test_load_tail),
         cmocka_unit_test(test_domain_tlds),
