@@ -428,7 +428,7 @@ static void
 test_domain_tlds(void **state)
 {
     struct kz_match_index *ix =
-        index_of("evil.example\nA.Onion\nx.verylonglabel\nz.eightch8\n", NULL);
+        index_of("evil.example\nA.Onion\nx.verylonglabel\nz.eightch8\nAb.cd\n", NULL);
     const char *log = "#fields\tquery\n"
                       "www.EVIL.EXAMPLE\n"     /* last label in capitals */
                       "www.evil.example.com\n" /* another last label: no */
@@ -439,12 +439,17 @@ test_domain_tlds(void **state)
                       "y.x.VeryLongLabel\n"    /* a last label past eight bytes */
                       "y.verylonglabel\n"      /* no */
                       "z.eightch8\n"           /* a last label of eight bytes */
-                      "z.eightch9\n";          /* no */
+                      "z.eightch9\n"           /* no */
+                      "ab.CD\n"                /* names of 5, 8 and 10 bytes: yes */
+                      "zz.ab.cd\n"
+                      "z.zz.ab.cd\n"
+                      "ab.cde\n"               /* no */
+                      "b.cd\n";                /* no */
     struct kz_match_stats st;
     (void)state;
     st = scan(ix, KZ_FMT_ZEEK, log, strlen(log));
-    assert_int_equal(st.lines, 10);
-    assert_int_equal(st.hit_lines, 5);
+    assert_int_equal(st.lines, 15);
+    assert_int_equal(st.hit_lines, 8);
     kz_match_index_free(ix);
 }
 
