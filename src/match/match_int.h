@@ -377,6 +377,12 @@ struct kz_match__memo {
     uint8_t n;           /* 0: nothing remembered; at most 15 */
 };
 
+/* Where a wanted column is: wpos indexes of its separators; KZ_MATCH_LINE_EDGE at either end. */
+#define KZ_MATCH_LINE_EDGE UINT32_MAX
+struct kz_match__zcut {
+    uint32_t before, after;
+};
+
 struct kz_match__zeek {
     bool have_fields;
     char sep;
@@ -388,7 +394,12 @@ struct kz_match__zeek {
     char *names_mem;
     uint32_t *want;  /* the columns worth reading, in order */
     size_t nwant;
-    uint32_t *pos;   /* separator offsets of the current line (with have_seps: the wanted ones) */
+    /* per wanted column: the indexes in wpos of the separators before and after it */
+    struct kz_match__zcut *cut;
+    uint32_t *pos;   /* every separator's offset (the plain way, without have_seps) */
+    uint32_t *wpos;  /* the offsets of the separators around wanted columns, in order */
+    uint32_t *wsepn; /* their numbers (which separator of the line each one is) */
+    size_t nwsep;
     uint64_t *wsep;  /* bit t: separator t bounds a wanted column; a zero word past the last */
     uint8_t isa;     /* the split's variant for this processor (zeek_split.c) */
     size_t nsep;     /* how many separators the line has, when have_seps */

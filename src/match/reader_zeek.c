@@ -139,6 +139,9 @@ kz_match__zeek_release(struct kz_match__zeek *z)
     free(z->names_mem);
     free(z->want);
     free(z->pos);
+    free(z->wpos);
+    free(z->wsepn);
+    free(z->cut);
     free(z->wsep);
     free(z->memo);
     memset(z, 0, sizeof(*z));
@@ -288,20 +291,24 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
         z->have_seps = false;
     } else {
         nsep = find_seps(p, n, z->sep, z->pos, z->ncols - 1);
+        if (nsep == z->ncols - 1)
+            for (size_t j = 0; j < z->nwsep; j++)
+                z->wpos[j] = z->pos[z->wsepn[j]];
     }
     if (nsep != z->ncols - 1)
         return -1;
     set_sep = z->set_sep;
     for (size_t w = 0; w < z->nwant; w++) {
+        const struct kz_match__zcut *cut = &z->cut[w];
         size_t col = z->want[w];
-        size_t fs, fe;
-        fs = col == 0 ? 0 : z->pos[col - 1] + 1;
-        fe = col + 1 < z->ncols ? z->pos[col] : n;
-        const char *f = p + fs;
+        size_t fs = cut->before == KZ_MATCH_LINE_EDGE ? 0 : z->wpos[cut->before] + 1;
+        size_t fe = cut->after == KZ_MATCH_LINE_EDGE ? n : z->wpos[cut->after];
+        const char *f = p + fs, *name = z->names[col];
         size_t fn = fe - fs;
         enum kz_match__field kind = (enum kz_match__field)z->cols[col];
 
-        if (fn == 0 || (fn == 1 && f[0] == '-') || (fn == 7 && memcmp(f, "(empty)", 7) == 0))
+        if (fn <= 7 &&
+            (fn == 0 || (fn == 1 && f[0] == '-') || (fn == 7 && memcmp(f, "(empty)", 7) == 0)))
             continue;
         const char *v = f;
         size_t vn = fn, room = n - fs; /* bytes of the line from v on, for vector parsing */
@@ -310,22 +317,36 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
             v = tmp;
             room = vn;
         }
-        if (kind == KZ_F_ANSWERS || kind == KZ_F_EMAILS) {
-            const char *s = v, *ve = v + vn;
-            while (s < ve) {
+        /* The kinds of the common logs first, without the indirection of zvalue. */
+        switch (kind) {
+        case KZ_F_TS:
+            ln->ts = v;
+            ln->tsn = vn;
+            break;
+        case KZ_F_IP:
+            if (vn < 16 && !ln->ix->nevals)
+                ip_memo(&z->memo[w], ln, name, v, vn, room);
+            else
+                kz_match__check_ip_in(ln, name, v, vn, room);
+            break;
+        case KZ_F_DOMAIN:
+            kz_match__check_domain(ln, name, v, vn);
+            break;
+        case KZ_F_ANSWERS:
+        case KZ_F_EMAILS:
+            for (const char *s = v, *ve = v + vn; s < ve;) {
                 const char *x = find_byte(s, (size_t)(ve - s), room - (size_t)(s - v), set_sep);
                 const char *xe = x ? x : ve;
                 if (kind == KZ_F_ANSWERS)
-                    kz_match__check_host_in(ln, z->names[col], s, (size_t)(xe - s),
-                                            room - (size_t)(s - v));
+                    kz_match__check_host_in(ln, name, s, (size_t)(xe - s), room - (size_t)(s - v));
                 else
-                    zvalue(&c, kind, z->names[col], s, (size_t)(xe - s));
+                    zvalue(&c, kind, name, s, (size_t)(xe - s));
                 s = x ? x + 1 : ve;
             }
-        } else if (kind == KZ_F_IP && vn < 16 && !ln->ix->nevals) {
-            ip_memo(&z->memo[w], ln, z->names[col], v, vn, room);
-        } else {
-            zvalue(&c, kind, z->names[col], v, vn);
+            break;
+        default:
+            zvalue(&c, kind, name, v, vn);
+            break;
         }
     }
     if (c.host && c.uri)

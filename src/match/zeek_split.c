@@ -8,8 +8,8 @@
  * separator number). For a block of 64 bytes with separator mask m whose first separator
  * is number k, the wanted ones among its separators are the bits of wsep from k on; a
  * parallel bit deposit (pdep) of those bits into m leaves exactly the wanted separators'
- * bits of m. Their offsets go to z->pos; every other separator is only counted. Nothing is
- * stored per separator and the line is not read twice.
+ * bits of m. Their offsets go to z->wpos, one after the other; every other separator is only
+ * counted. Nothing is stored per separator and the line is not read twice.
  */
 #include "match/match_int.h"
 
@@ -131,13 +131,13 @@ deposit_loop(uint64_t sel, uint64_t m)
 
 /*
  * The loop, inlined into one function per instruction set. Returns the line's length; the
- * wanted separators' offsets are in z->pos, their count in z->nsep.
+ * wanted separators' offsets are in z->wpos, the count of all separators in z->nsep.
  */
 static inline __attribute__((always_inline)) size_t
 split_loop(struct kz_match__zeek *z, const char *p, size_t n, enum split_isa isa)
 {
-    uint32_t *pos = z->pos;
-    size_t i = 0, k = 0;
+    uint32_t *wpos = z->wpos;
+    size_t i = 0, k = 0, j = 0;
     uint64_t esc = 0;
 
     for (;; i += 64) {
@@ -169,9 +169,9 @@ split_loop(struct kz_match__zeek *z, const char *p, size_t n, enum split_isa isa
         else
 #endif
             d = deposit_loop(sel, m.sep);
-        /* The bits of d and of sel pair up in order: separator k + ctz(sel) is at ctz(d). */
-        for (; d; d &= d - 1, sel &= sel - 1)
-            pos[k + (size_t)__builtin_ctzll(sel)] = (uint32_t)(i + (size_t)__builtin_ctzll(d));
+        /* Only wanted separators are in d, in order: the next ones of wpos. */
+        for (; d; d &= d - 1)
+            wpos[j++] = (uint32_t)(i + (size_t)__builtin_ctzll(d));
         k += isa >= ISA_AVX2 ? (unsigned)__builtin_popcountll(m.sep) : bits64(m.sep);
         if (e < 64) {
             z->nsep = k;
@@ -229,9 +229,12 @@ split_bytes(struct kz_match__zeek *z, const char *p, size_t n)
 void
 kz_match__zeek_split_setup(struct kz_match__zeek *z)
 {
-    size_t words = (z->ncols + 63) / 64 + 1;
+    size_t words = (z->ncols + 63) / 64 + 1, j = 0;
 
     free(z->wsep);
+    free(z->wpos);
+    free(z->wsepn);
+    free(z->cut);
     z->wsep = kz_xcalloc(words, sizeof(*z->wsep));
     for (size_t w = 0; w < z->nwant; w++) {
         size_t col = z->want[w];
@@ -239,6 +242,25 @@ kz_match__zeek_split_setup(struct kz_match__zeek *z)
             z->wsep[(col - 1) / 64] |= 1ull << ((col - 1) % 64);
         if (col + 1 < z->ncols)
             z->wsep[col / 64] |= 1ull << (col % 64);
+    }
+    /* The wanted separators in order, and each wanted column's two among them. */
+    z->wpos = kz_xcalloc(z->ncols + 1, sizeof(*z->wpos));
+    z->wsepn = kz_xcalloc(z->ncols + 1, sizeof(*z->wsepn));
+    z->cut = kz_xcalloc(z->nwant + 1, sizeof(*z->cut));
+    for (size_t t = 0; t + 1 < z->ncols; t++)
+        if (z->wsep[t / 64] >> (t % 64) & 1)
+            z->wsepn[j++] = (uint32_t)t;
+    z->nwsep = j;
+    for (size_t w = 0, at = 0; w < z->nwant; w++) {
+        size_t col = z->want[w];
+        z->cut[w].before = KZ_MATCH_LINE_EDGE;
+        z->cut[w].after = KZ_MATCH_LINE_EDGE;
+        while (at < j && z->wsepn[at] + 1 < col)
+            at++;
+        if (col > 0) /* separator col - 1 is wanted: it is at wsepn[at] */
+            z->cut[w].before = (uint32_t)at++;
+        if (col + 1 < z->ncols)
+            z->cut[w].after = (uint32_t)at;
     }
     z->isa = ISA_BYTES;
 #ifdef KZ_ZEEK_X86
