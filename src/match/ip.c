@@ -167,58 +167,57 @@ kz_match__mask(uint8_t *a, size_t bytes, unsigned plen)
 /*
  * A dotted quad without a branch on its digits, for when 16 bytes can be read at p: the
  * byte loop above mispredicts on every octet whose length differs from the last one's,
- * which made it a quarter of a Zeek dns.log line. The dots' positions give the four
- * octets' lengths (1 to 3 each); their 81 combinations index a byte shuffle that puts each
- * octet's digits right-aligned in four bytes (hundreds, tens, units, 0), which two
- * multiply-adds turn into the octets.
+ * which made it a quarter of a Zeek dns.log line. The dots' positions and the length say
+ * the four octets' lengths (1 to 3 each); each of their 81 combinations has a byte shuffle
+ * that puts each octet's digits right-aligned in four bytes (hundreds, tens, units, 0),
+ * which two multiply-adds turn into the octets. The shuffle is found by a perfect hash of
+ * the dot mask and the length (the multiplier was searched for: the 81 keys land in 81
+ * different slots of 256, which the designated initializers below would report otherwise);
+ * any other mask or length misses its slot's key.
  */
+#define V4_MUL 0xc2d7492fu
+#define V4_KEY(a, b, c, d)                                                                   \
+    ((1u << (a)) | (1u << ((a) + (b) + 1)) | (1u << ((a) + (b) + (c) + 2)) |                  \
+     (uint32_t)((a) + (b) + (c) + (d) + 3) << 16)
+#define V4_SLOT(k) ((uint32_t)((k) * V4_MUL) >> 24)
 #define LANE(s, l, k) ((k) >= 3 - (l) ? (s) + (l) - 3 + (k) : 0x80)
 #define OCTET(s, l) LANE(s, l, 0), LANE(s, l, 1), LANE(s, l, 2), 0x80
-#define QUAD(a, b, c, d)                                                                     \
-    {OCTET(0, a), OCTET((a) + 1, b), OCTET((a) + (b) + 2, c), OCTET((a) + (b) + (c) + 3, d)}
-#define QUAD3(a, b, c) QUAD(a, b, c, 1), QUAD(a, b, c, 2), QUAD(a, b, c, 3)
-#define QUAD9(a, b) QUAD3(a, b, 1), QUAD3(a, b, 2), QUAD3(a, b, 3)
-#define QUAD27(a) QUAD9(a, 1), QUAD9(a, 2), QUAD9(a, 3)
-static const unsigned char v4_shuffle[81][16] __attribute__((aligned(16))) = {
-    QUAD27(1), QUAD27(2), QUAD27(3),
-};
+#define SHUF(a, b, c, d)                                                                     \
+    [V4_SLOT(V4_KEY(a, b, c, d))] = {OCTET(0, a), OCTET((a) + 1, b), OCTET((a) + (b) + 2, c),  \
+                                      OCTET((a) + (b) + (c) + 3, d)}
+#define KEY(a, b, c, d) [V4_SLOT(V4_KEY(a, b, c, d))] = V4_KEY(a, b, c, d)
+#define ALL3(m, a, b, c) m(a, b, c, 1), m(a, b, c, 2), m(a, b, c, 3)
+#define ALL9(m, a, b) ALL3(m, a, b, 1), ALL3(m, a, b, 2), ALL3(m, a, b, 3)
+#define ALL27(m, a) ALL9(m, a, 1), ALL9(m, a, 2), ALL9(m, a, 3)
+#define ALL81(m) ALL27(m, 1), ALL27(m, 2), ALL27(m, 3)
+static const uint32_t v4_keys[256] = {ALL81(KEY)};
+static const unsigned char v4_shuffle[256][16] __attribute__((aligned(16))) = {ALL81(SHUF)};
 #undef LANE
 #undef OCTET
-#undef QUAD
-#undef QUAD3
-#undef QUAD9
-#undef QUAD27
+#undef SHUF
+#undef KEY
+#undef ALL3
+#undef ALL9
+#undef ALL27
+#undef ALL81
 
-/* What kz_match__parse_ipv4 (without CIDR) accepts, with 16 bytes readable at p. */
+/* What kz_match__parse_ipv4 (without CIDR) accepts, 7 to 15 bytes with 16 readable at p. */
 __attribute__((target("ssse3"))) static bool
 parse_ipv4_vec(const char *p, size_t n, uint32_t *out)
 {
     __m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i d = _mm_sub_epi8(b, _mm_set1_epi8('0'));
-    unsigned inside = (1u << n) - 1, digit, dot, m, d1, d2, d3, l1, l2, l3, l4;
+    unsigned inside = (1u << n) - 1, digit, dot, key, slot;
     __m128i g, v;
 
     /* Digits: d <= 9 as unsigned bytes. */
     digit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
     dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.'))) & inside;
-    /* The first three dots (16 when missing), and whether there is a fourth. */
-    d1 = (unsigned)__builtin_ctz(dot | 0x10000u);
-    m = dot & (dot - 1);
-    d2 = (unsigned)__builtin_ctz(m | 0x10000u);
-    m &= m - 1;
-    d3 = (unsigned)__builtin_ctz(m | 0x10000u);
-    m &= m - 1;
-    l1 = d1;
-    l2 = d2 - d1 - 1;
-    l3 = d3 - d2 - 1;
-    l4 = (unsigned)n - d3 - 1;
-    /* Lengths 1..3: l - 1 <= 2 as unsigned (a missing dot makes one wrap or exceed). */
-    if (((digit & inside) | dot) != inside || m || (l1 - 1 > 2) | (l2 - 1 > 2) |
-                                                      (l3 - 1 > 2) | (l4 - 1 > 2))
+    key = dot | (unsigned)n << 16;
+    slot = V4_SLOT(key);
+    if (((digit & inside) | dot) != inside || v4_keys[slot] != key)
         return false;
-    g = _mm_shuffle_epi8(
-        d, _mm_load_si128((const __m128i *)(const void *)
-                              v4_shuffle[(l1 - 1) * 27 + (l2 - 1) * 9 + (l3 - 1) * 3 + l4 - 1]));
+    g = _mm_shuffle_epi8(d, _mm_load_si128((const __m128i *)(const void *)v4_shuffle[slot]));
     /* (100 h + 10 t, u) per octet in 16 bits, then their sum in 32. */
     v = _mm_maddubs_epi16(g, _mm_setr_epi8(100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100,
                                            10, 1, 0));
