@@ -430,7 +430,7 @@ void kz_match__zeek_release(struct kz_match__zeek *z);
 size_t kz_match__zeek_split(struct kz_match__zeek *z, const char *p, size_t n);
 /* After '#fields': which separators to find, and how (the processor's best way). */
 void kz_match__zeek_split_setup(struct kz_match__zeek *z);
-/* Tests: the split variants above isa (0 bytes, 1 SSE2, 2 AVX2, 3 AVX2 + pdep) are not used. */
+/* Tests: split variants above isa (0 bytes, 1 SSE2, 2 AVX2, 3 AVX2 + pdep, 4 AVX-512) are not used. */
 void kz_match__zeek_split_cap(unsigned isa);
 int kz_match__read_csv(struct kz_match__csv *c, struct kz_match__line *ln, const char *p, size_t n);
 void kz_match__csv_release(struct kz_match__csv *c);

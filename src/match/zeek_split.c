@@ -1,8 +1,8 @@
 /*
  * Splitting Zeek TSV lines: one pass over a line finds its end, the offsets of the
  * separators around the columns the reader wants, how many separators it has, and whether
- * it has a '\' (Zeek's escapes), 64 bytes at a time. AVX2 when the processor has it, else
- * SSE2, else bytes.
+ * it has a '\' (Zeek's escapes), 64 bytes at a time. AVX-512BW or AVX2 when the processor
+ * has it, else SSE2, else bytes.
  *
  * Which separators are wanted is fixed by the '#fields' header (z->wsep, a bit per
  * separator number). For a block of 64 bytes with separator mask m whose first separator
@@ -27,6 +27,7 @@ enum split_isa {
     ISA_SSE2 = 1,
     ISA_AVX2 = 2,      /* AVX2 + POPCNT, deposit by a loop */
     ISA_AVX2_PDEP = 3, /* AVX2 + POPCNT + a fast BMI2 pdep */
+    ISA_AVX512 = 4,    /* AVX-512BW masks (one compare a mask), POPCNT, a fast pdep */
 };
 
 struct masks {
@@ -34,7 +35,7 @@ struct masks {
 };
 
 /* The best variant setup may choose (tests lower it to run the others). */
-static unsigned isa_cap = ISA_AVX2_PDEP;
+static unsigned isa_cap = ISA_AVX512;
 
 static inline unsigned
 bits64(uint64_t m)
@@ -78,6 +79,18 @@ wide_masks(const char *p, char sep)
     m.nl = HALVES(vn);
     m.esc = HALVES(vb);
 #undef HALVES
+    return m;
+}
+
+__attribute__((target("avx512bw"))) static inline struct masks
+masks512(const char *p, char sep)
+{
+    __m512i b = _mm512_loadu_si512((const void *)p);
+    struct masks m;
+
+    m.sep = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(sep));
+    m.nl = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('\n'));
+    m.esc = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('\\'));
     return m;
 }
 
@@ -147,6 +160,8 @@ split_loop(struct kz_match__zeek *z, const char *p, size_t n, enum split_isa isa
         if (i + 64 > n)
             m = tail_masks(p + i, n - i, z->sep);
 #ifdef KZ_ZEEK_X86
+        else if (isa == ISA_AVX512)
+            m = masks512(p + i, z->sep);
         else if (isa >= ISA_AVX2)
             m = wide_masks(p + i, z->sep);
         else if (isa == ISA_SSE2)
@@ -164,7 +179,7 @@ split_loop(struct kz_match__zeek *z, const char *p, size_t n, enum split_isa isa
         esc |= m.esc;
         sel = wanted_from(z, k);
 #ifdef KZ_ZEEK_X86
-        if (isa == ISA_AVX2_PDEP)
+        if (isa >= ISA_AVX2_PDEP)
             d = pdep64(sel, m.sep);
         else
 #endif
@@ -182,6 +197,12 @@ split_loop(struct kz_match__zeek *z, const char *p, size_t n, enum split_isa isa
 }
 
 #ifdef KZ_ZEEK_X86
+__attribute__((target("avx512bw,avx2,popcnt,bmi,bmi2"))) static size_t
+split_avx512(struct kz_match__zeek *z, const char *p, size_t n)
+{
+    return split_loop(z, p, n, ISA_AVX512);
+}
+
 __attribute__((target("avx2,popcnt,bmi,bmi2"))) static size_t
 split_avx2_pdep(struct kz_match__zeek *z, const char *p, size_t n)
 {
@@ -264,9 +285,11 @@ kz_match__zeek_split_setup(struct kz_match__zeek *z)
     }
     z->isa = ISA_BYTES;
 #ifdef KZ_ZEEK_X86
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) {
         z->isa = pdep_is_fast() ? ISA_AVX2_PDEP : ISA_AVX2;
-    else
+        if (z->isa == ISA_AVX2_PDEP && __builtin_cpu_supports("avx512bw"))
+            z->isa = ISA_AVX512;
+    } else
         z->isa = ISA_SSE2;
 #endif
     if (z->isa > isa_cap)
@@ -290,6 +313,9 @@ kz_match__zeek_split(struct kz_match__zeek *z, const char *p, size_t n)
     if (z->have_fields && n > 0 && p[0] != '#' && z->sep != '\r' && z->sep != '\n') {
         switch (z->isa) {
 #ifdef KZ_ZEEK_X86
+        case ISA_AVX512:
+            len = split_avx512(z, p, n);
+            break;
         case ISA_AVX2_PDEP:
             len = split_avx2_pdep(z, p, n);
             break;
