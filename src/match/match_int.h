@@ -377,10 +377,15 @@ struct kz_match__memo {
     uint8_t n;           /* 0: nothing remembered; at most 15 */
 };
 
-/* Where a wanted column is: wpos indexes of its separators; KZ_MATCH_LINE_EDGE at either end. */
-#define KZ_MATCH_LINE_EDGE UINT32_MAX
+/*
+ * A wanted column: the indexes in wpos of the separators before and after it (wpos[0] is
+ * the one "before" the line, UINT32_MAX, and wpos[nwsep + 1] the line's end), its kind and
+ * its name.
+ */
 struct kz_match__zcut {
     uint32_t before, after;
+    uint8_t kind; /* enum kz_match__field */
+    const char *name;
 };
 
 struct kz_match__zeek {
@@ -397,7 +402,7 @@ struct kz_match__zeek {
     /* per wanted column: the indexes in wpos of the separators before and after it */
     struct kz_match__zcut *cut;
     uint32_t *pos;   /* every separator's offset (the plain way, without have_seps) */
-    uint32_t *wpos;  /* the offsets of the separators around wanted columns, in order */
+    uint32_t *wpos;  /* the offsets of the separators around wanted columns, in order, from 1 */
     uint32_t *wsepn; /* their numbers (which separator of the line each one is) */
     size_t nwsep;
     uint64_t *wsep;  /* bit t: separator t bounds a wanted column; a zero word past the last */

@@ -293,19 +293,18 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
         nsep = find_seps(p, n, z->sep, z->pos, z->ncols - 1);
         if (nsep == z->ncols - 1)
             for (size_t j = 0; j < z->nwsep; j++)
-                z->wpos[j] = z->pos[z->wsepn[j]];
+                z->wpos[1 + j] = z->pos[z->wsepn[j]];
     }
     if (nsep != z->ncols - 1)
         return -1;
     set_sep = z->set_sep;
+    z->wpos[z->nwsep + 1] = (uint32_t)n;
     for (size_t w = 0; w < z->nwant; w++) {
         const struct kz_match__zcut *cut = &z->cut[w];
-        size_t col = z->want[w];
-        size_t fs = cut->before == KZ_MATCH_LINE_EDGE ? 0 : z->wpos[cut->before] + 1;
-        size_t fe = cut->after == KZ_MATCH_LINE_EDGE ? n : z->wpos[cut->after];
-        const char *f = p + fs, *name = z->names[col];
+        size_t fs = (uint32_t)(z->wpos[cut->before] + 1), fe = z->wpos[cut->after];
+        const char *f = p + fs, *name = cut->name;
         size_t fn = fe - fs;
-        enum kz_match__field kind = (enum kz_match__field)z->cols[col];
+        enum kz_match__field kind = (enum kz_match__field)cut->kind;
 
         if (fn <= 7 &&
             (fn == 0 || (fn == 1 && f[0] == '-') || (fn == 7 && memcmp(f, "(empty)", 7) == 0)))

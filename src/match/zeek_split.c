@@ -150,7 +150,7 @@ static inline __attribute__((always_inline)) size_t
 split_loop(struct kz_match__zeek *z, const char *p, size_t n, enum split_isa isa)
 {
     uint32_t *wpos = z->wpos;
-    size_t i = 0, k = 0, j = 0;
+    size_t i = 0, k = 0, j = 1;
     uint64_t esc = 0;
 
     for (;; i += 64) {
@@ -265,7 +265,8 @@ kz_match__zeek_split_setup(struct kz_match__zeek *z)
             z->wsep[col / 64] |= 1ull << (col % 64);
     }
     /* The wanted separators in order, and each wanted column's two among them. */
-    z->wpos = kz_xcalloc(z->ncols + 1, sizeof(*z->wpos));
+    z->wpos = kz_xcalloc(z->ncols + 2, sizeof(*z->wpos));
+    z->wpos[0] = UINT32_MAX; /* + 1 is 0: the line's start */
     z->wsepn = kz_xcalloc(z->ncols + 1, sizeof(*z->wsepn));
     z->cut = kz_xcalloc(z->nwant + 1, sizeof(*z->cut));
     for (size_t t = 0; t + 1 < z->ncols; t++)
@@ -274,14 +275,13 @@ kz_match__zeek_split_setup(struct kz_match__zeek *z)
     z->nwsep = j;
     for (size_t w = 0, at = 0; w < z->nwant; w++) {
         size_t col = z->want[w];
-        z->cut[w].before = KZ_MATCH_LINE_EDGE;
-        z->cut[w].after = KZ_MATCH_LINE_EDGE;
         while (at < j && z->wsepn[at] + 1 < col)
             at++;
-        if (col > 0) /* separator col - 1 is wanted: it is at wsepn[at] */
-            z->cut[w].before = (uint32_t)at++;
-        if (col + 1 < z->ncols)
-            z->cut[w].after = (uint32_t)at;
+        /* separator col - 1 is wanted when col > 0: it is wsepn[at], in wpos at + 1 */
+        z->cut[w].before = col > 0 ? (uint32_t)(1 + at++) : 0;
+        z->cut[w].after = col + 1 < z->ncols ? (uint32_t)(1 + at) : (uint32_t)(j + 1);
+        z->cut[w].kind = z->cols[col];
+        z->cut[w].name = z->names[col];
     }
     z->isa = ISA_BYTES;
 #ifdef KZ_ZEEK_X86
