@@ -230,39 +230,13 @@ parse_ipv4_vec(const char *p, size_t n, uint32_t *out)
 }
 #endif
 
-/* An IPv4 address without CIDR into *out; room is how many bytes can be read at p (>= n). */
-static inline bool
-parse_ipv4_room(const char *p, size_t n, size_t room, uint32_t *out)
-{
-    uint8_t a[4];
-    unsigned plen;
-
-#ifdef KZ_IP_X86
-    if (room >= 16 && n <= 15 && n >= 7 && __builtin_cpu_supports("ssse3"))
-        return parse_ipv4_vec(p, n, out);
-#else
-    (void)room;
-#endif
-    if (!kz_match__parse_ipv4(p, n, a, &plen, false))
-        return false;
-    *out = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-    return true;
-}
-
-/* An IPv4 address v of the line: the block filter, then a probe per prefix length. */
+/* The probes of an IPv4 address v that passed the block filter, one per prefix length. */
 static void
-lookup_ipv4(struct kz_match__line *ln, const char *field, const char *p, size_t n, uint32_t v)
+probe_ipv4(struct kz_match__line *ln, const char *field, const char *p, size_t n, uint32_t v)
 {
     const struct kz_match_index *ix = ln->ix;
     uint8_t m[4];
-    uint32_t blk;
 
-    kz_match__note(ln, KZ_MATCH_IPV4, field, p, n);
-    if (!ix->v4f)
-        return;
-    blk = v >> (32 - ix->v4f_bits);
-    if (!(ix->v4f[blk / 64] & (1ull << (blk % 64))))
-        return;
     for (size_t i = 0; i < ix->n_v4_plens; i++) {
         unsigned l = ix->v4_plens[i];
         uint32_t mv = l == 0 ? 0 : v & (0xffffffffu << (32 - l));
@@ -277,31 +251,34 @@ lookup_ipv4(struct kz_match__line *ln, const char *field, const char *p, size_t 
     }
 }
 
-void
-kz_match__check_ip(struct kz_match__line *ln, const char *field, const char *p, size_t n)
+/* An IPv4 address v of the line: the block filter, then the probes (rarely). */
+static inline void
+lookup_ipv4(struct kz_match__line *ln, const char *field, const char *p, size_t n, uint32_t v)
 {
-    kz_match__check_ip_in(ln, field, p, n, n);
+    const struct kz_match_index *ix = ln->ix;
+    uint32_t blk;
+
+    kz_match__note(ln, KZ_MATCH_IPV4, field, p, n);
+    if (!ix->v4f)
+        return;
+    blk = v >> (32 - ix->v4f_bits);
+    if (ix->v4f[blk / 64] & (1ull << (blk % 64)))
+        probe_ipv4(ln, field, p, n, v);
 }
 
-bool
-kz_match__check_ip_r(struct kz_match__line *ln, const char *field, const char *p, size_t n)
-{
-    return kz_match__check_ip_in(ln, field, p, n, n);
-}
-
-bool
-kz_match__check_ip_in(struct kz_match__line *ln, const char *field, const char *p, size_t n,
-                      size_t room)
+/* Everything but an IPv4 address parsed by vector: the byte parser, then IPv6. */
+static bool
+check_ip_plain(struct kz_match__line *ln, const char *field, const char *p, size_t n)
 {
     const struct kz_match_index *ix = ln->ix;
     uint8_t a[16], m[16];
     unsigned plen;
-    uint32_t v;
 
     if (n == 0 || n > 64)
         return false;
-    if (parse_ipv4_room(p, n, room, &v)) {
-        lookup_ipv4(ln, field, p, n, v);
+    if (kz_match__parse_ipv4(p, n, a, &plen, false)) {
+        lookup_ipv4(ln, field, p, n,
+                    (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
         return true;
     }
     if (memchr(p, ':', n) && kz_match__parse_ipv6(p, n, a, &plen, false)) {
@@ -319,4 +296,38 @@ kz_match__check_ip_in(struct kz_match__line *ln, const char *field, const char *
         return true;
     }
     return false;
+}
+
+void
+kz_match__check_ip(struct kz_match__line *ln, const char *field, const char *p, size_t n)
+{
+    check_ip_plain(ln, field, p, n);
+}
+
+bool
+kz_match__check_ip_r(struct kz_match__line *ln, const char *field, const char *p, size_t n)
+{
+    return check_ip_plain(ln, field, p, n);
+}
+
+bool
+kz_match__check_ip_in(struct kz_match__line *ln, const char *field, const char *p, size_t n,
+                      size_t room)
+{
+#ifdef KZ_IP_X86
+    uint32_t v;
+
+    /* The common case, a dotted quad with 16 bytes to read, without the arrays of the rest. */
+    if (room >= 16 && n - 7 <= 8 && __builtin_cpu_supports("ssse3")) {
+        if (parse_ipv4_vec(p, n, &v)) {
+            lookup_ipv4(ln, field, p, n, v);
+            return true;
+        }
+        if (!memchr(p, ':', n)) /* neither IPv4 (the vector parser said so) nor IPv6 */
+            return false;
+    }
+#else
+    (void)room;
+#endif
+    return check_ip_plain(ln, field, p, n);
 }
