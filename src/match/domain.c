@@ -141,23 +141,15 @@ tld_listed(const struct kz_match_index *ix, const char *p, size_t n)
     return (ix->dom_tlds[bit / 64] >> (bit % 64)) & 1;
 }
 
-void
-kz_match__check_domain(struct kz_match__line *ln, const char *field, const char *p, size_t n)
+/* The suffix walk of a name whose last label some key has (n > 0, no trailing dot). */
+static void
+walk_suffixes(struct kz_match__line *ln, const char *field, const char *p, size_t n)
 {
     const struct kz_match_index *ix = ln->ix;
     char d[KZ_MATCH_DOMAIN_MAX + 8];
     uint16_t dots[KZ_MATCH_DOMAIN_MAX];
     size_t nd, first, base;
 
-    kz_match__note(ln, KZ_MATCH_DOMAIN, field, p, n);
-    if (!(ix->kinds_present & (1u << KZ_MATCH_DOMAIN)))
-        return;
-    while (n > 0 && p[n - 1] == '.')
-        n--;
-    if (n == 0 || n >= KZ_MATCH_DOMAIN_MAX)
-        return;
-    if (!tld_listed(ix, p, n))
-        return;
     nd = find_dots(p, n, dots);
     /*
      * The suffixes: the whole name (nd + 1 labels), then after each dot. Only those with a
@@ -181,6 +173,23 @@ kz_match__check_domain(struct kz_match__line *ln, const char *field, const char 
         if (k != UINT32_MAX)
             kz_match__emit(ln, k, field, p, n);
     }
+}
+
+/* The last-label filter here, the walk (and its buffers) only for the few names it passes. */
+void
+kz_match__check_domain(struct kz_match__line *ln, const char *field, const char *p, size_t n)
+{
+    const struct kz_match_index *ix = ln->ix;
+
+    kz_match__note(ln, KZ_MATCH_DOMAIN, field, p, n);
+    if (!(ix->kinds_present & (1u << KZ_MATCH_DOMAIN)))
+        return;
+    while (n > 0 && p[n - 1] == '.')
+        n--;
+    if (n == 0 || n >= KZ_MATCH_DOMAIN_MAX)
+        return;
+    if (tld_listed(ix, p, n))
+        walk_suffixes(ln, field, p, n);
 }
 
 void
