@@ -406,7 +406,8 @@ struct kz_match__zeek {
     uint32_t *wsepn; /* their numbers (which separator of the line each one is) */
     size_t nwsep;
     uint64_t *wsep;  /* bit t: separator t bounds a wanted column; a zero word past the last */
-    uint8_t isa;     /* the split's variant for this processor (zeek_split.c) */
+    /* the split's variant for this processor (zeek_split.c); NULL before '#fields' */
+    size_t (*split)(struct kz_match__zeek *z, const char *p, size_t n);
     size_t nsep;     /* how many separators the line has, when have_seps */
     bool have_seps;  /* pos and nsep were found with the line's end (kz_match__zeek_split) */
     bool esc;        /* with have_seps: the line has a '\\' (Zeek escapes) */

@@ -251,6 +251,7 @@ void
 kz_match__zeek_split_setup(struct kz_match__zeek *z)
 {
     size_t words = (z->ncols + 63) / 64 + 1, j = 0;
+    unsigned isa;
 
     free(z->wsep);
     free(z->wpos);
@@ -283,17 +284,37 @@ kz_match__zeek_split_setup(struct kz_match__zeek *z)
         z->cut[w].kind = z->cols[col];
         z->cut[w].name = z->names[col];
     }
-    z->isa = ISA_BYTES;
+    isa = ISA_BYTES;
 #ifdef KZ_ZEEK_X86
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) {
-        z->isa = pdep_is_fast() ? ISA_AVX2_PDEP : ISA_AVX2;
-        if (z->isa == ISA_AVX2_PDEP && __builtin_cpu_supports("avx512bw"))
-            z->isa = ISA_AVX512;
-    } else
-        z->isa = ISA_SSE2;
+        isa = pdep_is_fast() ? ISA_AVX2_PDEP : ISA_AVX2;
+        if (isa == ISA_AVX2_PDEP && __builtin_cpu_supports("avx512bw"))
+            isa = ISA_AVX512;
+    } else {
+        isa = ISA_SSE2;
+    }
 #endif
-    if (z->isa > isa_cap)
-        z->isa = (uint8_t)isa_cap;
+    if (isa > isa_cap)
+        isa = isa_cap;
+    switch (isa) {
+#ifdef KZ_ZEEK_X86
+    case ISA_AVX512:
+        z->split = split_avx512;
+        break;
+    case ISA_AVX2_PDEP:
+        z->split = split_avx2_pdep;
+        break;
+    case ISA_AVX2:
+        z->split = split_avx2;
+        break;
+    case ISA_SSE2:
+        z->split = split_sse2;
+        break;
+#endif
+    default:
+        z->split = split_bytes;
+        break;
+    }
 }
 
 void
@@ -306,32 +327,12 @@ size_t
 kz_match__zeek_split(struct kz_match__zeek *z, const char *p, size_t n)
 {
     const char *nl;
-    size_t len;
 
     z->have_seps = false;
     /* Header lines, lines before '#fields', and odd separators take the plain way. */
-    if (z->have_fields && n > 0 && p[0] != '#' && z->sep != '\r' && z->sep != '\n') {
-        switch (z->isa) {
-#ifdef KZ_ZEEK_X86
-        case ISA_AVX512:
-            len = split_avx512(z, p, n);
-            break;
-        case ISA_AVX2_PDEP:
-            len = split_avx2_pdep(z, p, n);
-            break;
-        case ISA_AVX2:
-            len = split_avx2(z, p, n);
-            break;
-        case ISA_SSE2:
-            len = split_sse2(z, p, n);
-            break;
-#endif
-        default:
-            len = split_bytes(z, p, n);
-            break;
-        }
+    if (z->split && n > 0 && p[0] != '#' && z->sep != '\r' && z->sep != '\n') {
         z->have_seps = true;
-        return len;
+        return z->split(z, p, n);
     }
     nl = memchr(p, '\n', n);
     return nl ? (size_t)(nl - p) : n;
