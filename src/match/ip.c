@@ -262,6 +262,8 @@ lookup_ipv4(struct kz_match__line *ln, const char *field, const char *p, size_t 
     if (!ix->v4f)
         return;
     blk = v >> (32 - ix->v4f_bits);
+    if (ix->v4c && !((ix->v4c[blk / 1024] >> (blk / 16 % 64)) & 1))
+        return;
     if (ix->v4f[blk / 64] & (1ull << (blk % 64)))
         probe_ipv4(ln, field, p, n, v);
 }

@@ -78,6 +78,7 @@ struct kz_match_index {
      */
     uint64_t *v4f;
     unsigned v4f_bits;
+    uint64_t *v4c; /* past 2^20 bits of v4f: bit b set when any of v4f's bits 16b..16b+15 is */
     /* Bit l-1 set when some domain key has l labels (bit 63: 64 or more). */
     uint64_t dom_labels;
     /*
