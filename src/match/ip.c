@@ -176,20 +176,20 @@ kz_match__mask(uint8_t *a, size_t bytes, unsigned plen)
  * any other mask or length misses its slot's key.
  */
 #define V4_MUL 0xc2d7492fu
-#define V4_KEY(a, b, c, d)                                                                   \
-    ((1u << (a)) | (1u << ((a) + (b) + 1)) | (1u << ((a) + (b) + (c) + 2)) |                  \
+#define V4_KEY(a, b, c, d)                                                                         \
+    ((1u << (a)) | (1u << ((a) + (b) + 1)) | (1u << ((a) + (b) + (c) + 2)) |                       \
      (uint32_t)((a) + (b) + (c) + (d) + 3) << 16)
-#define V4_SLOT(k) ((uint32_t)((k) * V4_MUL) >> 24)
-#define LANE(s, l, k) ((k) >= 3 - (l) ? (s) + (l) - 3 + (k) : 0x80)
-#define OCTET(s, l) LANE(s, l, 0), LANE(s, l, 1), LANE(s, l, 2), 0x80
-#define SHUF(a, b, c, d)                                                                     \
-    [V4_SLOT(V4_KEY(a, b, c, d))] = {OCTET(0, a), OCTET((a) + 1, b), OCTET((a) + (b) + 2, c),  \
-                                      OCTET((a) + (b) + (c) + 3, d)}
-#define KEY(a, b, c, d) [V4_SLOT(V4_KEY(a, b, c, d))] = V4_KEY(a, b, c, d)
+#define V4_SLOT(k)    ((uint32_t)((k)*V4_MUL) >> 24)
+#define LANE(s, l, k) ((k) >= 3 - (l) ? (s) + (l)-3 + (k) : 0x80)
+#define OCTET(s, l)   LANE(s, l, 0), LANE(s, l, 1), LANE(s, l, 2), 0x80
+#define SHUF(a, b, c, d)                                                                           \
+    [V4_SLOT(V4_KEY(a, b, c, d))] = {OCTET(0, a), OCTET((a) + 1, b), OCTET((a) + (b) + 2, c),      \
+                                     OCTET((a) + (b) + (c) + 3, d)}
+#define KEY(a, b, c, d)  [V4_SLOT(V4_KEY(a, b, c, d))] = V4_KEY(a, b, c, d)
 #define ALL3(m, a, b, c) m(a, b, c, 1), m(a, b, c, 2), m(a, b, c, 3)
-#define ALL9(m, a, b) ALL3(m, a, b, 1), ALL3(m, a, b, 2), ALL3(m, a, b, 3)
-#define ALL27(m, a) ALL9(m, a, 1), ALL9(m, a, 2), ALL9(m, a, 3)
-#define ALL81(m) ALL27(m, 1), ALL27(m, 2), ALL27(m, 3)
+#define ALL9(m, a, b)    ALL3(m, a, b, 1), ALL3(m, a, b, 2), ALL3(m, a, b, 3)
+#define ALL27(m, a)      ALL9(m, a, 1), ALL9(m, a, 2), ALL9(m, a, 3)
+#define ALL81(m)         ALL27(m, 1), ALL27(m, 2), ALL27(m, 3)
 static const uint32_t v4_keys[256] = {ALL81(KEY)};
 static const unsigned char v4_shuffle[256][16] __attribute__((aligned(16))) = {ALL81(SHUF)};
 #undef LANE
@@ -219,8 +219,8 @@ parse_ipv4_vec(const char *p, size_t n, uint32_t *out)
         return false;
     g = _mm_shuffle_epi8(d, _mm_load_si128((const __m128i *)(const void *)v4_shuffle[slot]));
     /* (100 h + 10 t, u) per octet in 16 bits, then their sum in 32. */
-    v = _mm_maddubs_epi16(g, _mm_setr_epi8(100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100,
-                                           10, 1, 0));
+    v = _mm_maddubs_epi16(
+        g, _mm_setr_epi8(100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0));
     v = _mm_madd_epi16(v, _mm_set1_epi16(1));
     if (_mm_movemask_epi8(_mm_cmpgt_epi32(v, _mm_set1_epi32(255))))
         return false;

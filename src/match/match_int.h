@@ -410,7 +410,7 @@ struct kz_match__zeek {
     /* the split's variant for this processor (zeek_split.c); NULL before '#fields' */
     size_t (*split)(struct kz_match__zeek *z, const char *p, size_t n);
     size_t nsep;     /* how many separators the line has, when have_seps */
-    bool have_seps;  /* pos and nsep were found with the line's end (kz_match__zeek_split) */
+    bool have_seps;  /* wpos and nsep were found with the line's end (kz_match__zeek_split) */
     bool esc;        /* with have_seps: the line has a '\\' (Zeek escapes) */
     struct kz_match__memo *memo; /* per wanted column: its last address that found nothing */
 };

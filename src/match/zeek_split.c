@@ -72,8 +72,8 @@ wide_masks(const char *p, char sep)
     __m256i vb = _mm256_set1_epi8('\\');
     struct masks m;
 
-#define HALVES(v)                                                                         \
-    ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, v)) |                 \
+#define HALVES(v)                                                                                  \
+    ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, v)) |                          \
      (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, v)) << 32)
     m.sep = HALVES(vs);
     m.nl = HALVES(vn);
@@ -126,7 +126,7 @@ wanted_from(const struct kz_match__zeek *z, size_t k)
 
     if (k >= z->ncols - 1)
         return 0;
-    /* wsep has a zero word past the last; "<< 1 << (63 - s)" is "<< (64 - s)" without UB at s = 0. */
+    /* wsep has a zero word past the last; "<< 1 << (63 - s)": "<< (64 - s)" with s = 0 too */
     return z->wsep[w] >> s | z->wsep[w + 1] << 1 << (63 - s);
 }
 
