@@ -106,46 +106,50 @@ lower_words(const char *p, size_t n, char *out)
 }
 
 /*
- * Whether some domain key ends in the name's last label. Looked for from the end, a byte
- * at a time (a last label is short); labels longer than 8 bytes are not filtered.
+ * Whether some domain key ends in the name's last label (n > 0, no trailing dot). The last
+ * label is found among the name's last eight bytes, loaded as one word, by the highest dot
+ * in it (no byte loop: its length would change from name to name); labels longer than 8
+ * bytes are not filtered.
  */
 static inline bool
 tld_listed(const struct kz_match_index *ix, const char *p, size_t n)
 {
     const uint64_t ones = 0x0101010101010101ull, low7 = ones * 0x7f, high = ones * 0x80;
-    size_t t = n;
-    uint64_t w, h, upper;
+    size_t have = n < 8 ? n : 8, len;
+    uint64_t w, x, dots, h, upper;
     unsigned bit;
 
-    while (t > 0 && p[t - 1] != '.' && n - t <= 8)
-        t--;
-    if (n - t > 8)
+    if (n >= 8)
+        memcpy(&w, p + n - 8, 8);
+    else
+        w = kz_match__load_tail(p, n); /* bytes past the name are zero, never a dot */
+    x = w ^ (ones * '.');
+    dots = ~(((x & low7) + low7) | x | low7) & high; /* high bit on each '.' */
+    if (dots) {
+        unsigned j = (63u - (unsigned)__builtin_clzll(dots)) >> 3; /* the last dot's byte */
+        len = have - 1 - j;
+        w >>= 8 * (j + 1);
+    } else if (n <= 8 || p[n - 9] == '.') {
+        len = have; /* the whole name, or a label of exactly eight bytes */
+    } else {
         return true;
-    w = kz_match__load_tail(p + t, n - t);
+    }
     h = w & low7;
     upper = ((h + ones * (0x80 - 'A')) ^ (h + ones * (0x80 - 'Z' - 1))) & ~w & high;
     w |= upper >> 2;
-    bit = kz_match__tld_mix(w, n - t);
+    bit = kz_match__tld_mix(w, len);
     return (ix->dom_tlds[bit / 64] >> (bit % 64)) & 1;
 }
 
-void
-kz_match__check_domain(struct kz_match__line *ln, const char *field, const char *p, size_t n)
+/* The suffix walk of a name whose last label some key has (n > 0, no trailing dot). */
+static void
+walk_suffixes(struct kz_match__line *ln, const char *field, const char *p, size_t n)
 {
     const struct kz_match_index *ix = ln->ix;
     char d[KZ_MATCH_DOMAIN_MAX + 8];
     uint16_t dots[KZ_MATCH_DOMAIN_MAX];
     size_t nd, first, base;
 
-    kz_match__note(ln, KZ_MATCH_DOMAIN, field, p, n);
-    if (!(ix->kinds_present & (1u << KZ_MATCH_DOMAIN)))
-        return;
-    while (n > 0 && p[n - 1] == '.')
-        n--;
-    if (n == 0 || n >= KZ_MATCH_DOMAIN_MAX)
-        return;
-    if (!tld_listed(ix, p, n))
-        return;
     nd = find_dots(p, n, dots);
     /*
      * The suffixes: the whole name (nd + 1 labels), then after each dot. Only those with a
@@ -171,13 +175,37 @@ kz_match__check_domain(struct kz_match__line *ln, const char *field, const char 
     }
 }
 
+/* The last-label filter here, the walk (and its buffers) only for the few names it passes. */
+void
+kz_match__check_domain(struct kz_match__line *ln, const char *field, const char *p, size_t n)
+{
+    const struct kz_match_index *ix = ln->ix;
+
+    kz_match__note(ln, KZ_MATCH_DOMAIN, field, p, n);
+    if (!(ix->kinds_present & (1u << KZ_MATCH_DOMAIN)))
+        return;
+    while (n > 0 && p[n - 1] == '.')
+        n--;
+    if (n == 0 || n >= KZ_MATCH_DOMAIN_MAX)
+        return;
+    if (tld_listed(ix, p, n))
+        walk_suffixes(ln, field, p, n);
+}
+
 void
 kz_match__check_host(struct kz_match__line *ln, const char *field, const char *p, size_t n)
+{
+    kz_match__check_host_in(ln, field, p, n, n);
+}
+
+void
+kz_match__check_host_in(struct kz_match__line *ln, const char *field, const char *p, size_t n,
+                        size_t room)
 {
     if (n == 0)
         return;
     if (((p[0] >= '0' && p[0] <= '9') || memchr(p, ':', n)) &&
-        kz_match__check_ip_r(ln, field, p, n))
+        kz_match__check_ip_in(ln, field, p, n, room))
         return;
     kz_match__check_domain(ln, field, p, n);
 }

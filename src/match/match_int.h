@@ -78,6 +78,7 @@ struct kz_match_index {
      */
     uint64_t *v4f;
     unsigned v4f_bits;
+    uint64_t *v4c; /* past 2^20 bits of v4f: bit b set when any of v4f's bits 16b..16b+15 is */
     /* Bit l-1 set when some domain key has l labels (bit 63: 64 or more). */
     uint64_t dom_labels;
     /*
@@ -319,9 +320,15 @@ void kz_match__line_begin(struct kz_match__line *ln);
 void kz_match__check_ip(struct kz_match__line *ln, const char *field, const char *p, size_t n);
 /* As check_ip; false when the text is not an address at all. */
 bool kz_match__check_ip_r(struct kz_match__line *ln, const char *field, const char *p, size_t n);
+/* As check_ip_r, where room >= n bytes can be read at p (16 let IPv4 be parsed by vector). */
+bool kz_match__check_ip_in(struct kz_match__line *ln, const char *field, const char *p, size_t n,
+                           size_t room);
 void kz_match__check_domain(struct kz_match__line *ln, const char *field, const char *p, size_t n);
 /* An address or a domain, as DNS answers and hosts may be either. */
 void kz_match__check_host(struct kz_match__line *ln, const char *field, const char *p, size_t n);
+/* As check_host, with room as for check_ip_in. */
+void kz_match__check_host_in(struct kz_match__line *ln, const char *field, const char *p, size_t n,
+                             size_t room);
 void kz_match__check_url(struct kz_match__line *ln, const char *field, const char *host, size_t hn,
                          const char *uri, size_t un);
 void kz_match__check_url_full(struct kz_match__line *ln, const char *field, const char *p,
@@ -367,8 +374,19 @@ size_t kz_match__json_unescape(const char *p, size_t n, char *out, size_t outlen
  * (the resolver in id.resp_h, a busy client in id.orig_h) skips the parse and the probes.
  */
 struct kz_match__memo {
-    uint8_t n; /* 0: nothing remembered */
-    char v[15];
+    uint64_t head, tail; /* the first and the last eight bytes (overlapping; see memo_words) */
+    uint8_t n;           /* 0: nothing remembered; at most 15 */
+};
+
+/*
+ * A wanted column: the indexes in wpos of the separators before and after it (wpos[0] is
+ * the one "before" the line, UINT32_MAX, and wpos[nwsep + 1] the line's end), its kind and
+ * its name.
+ */
+struct kz_match__zcut {
+    uint32_t before, after;
+    uint8_t kind; /* enum kz_match__field */
+    const char *name;
 };
 
 struct kz_match__zeek {
@@ -382,11 +400,17 @@ struct kz_match__zeek {
     char *names_mem;
     uint32_t *want;  /* the columns worth reading, in order */
     size_t nwant;
-    uint32_t *pos;   /* separator positions of the current line */
-    uint64_t *blk;   /* with have_seps: per 32 bytes, separators before << 32 | their mask */
-    size_t blk_cap;
+    /* per wanted column: the indexes in wpos of the separators before and after it */
+    struct kz_match__zcut *cut;
+    uint32_t *pos;   /* every separator's offset (the plain way, without have_seps) */
+    uint32_t *wpos;  /* the offsets of the separators around wanted columns, in order, from 1 */
+    uint32_t *wsepn; /* their numbers (which separator of the line each one is) */
+    size_t nwsep;
+    uint64_t *wsep;  /* bit t: separator t bounds a wanted column; a zero word past the last */
+    /* the split's variant for this processor (zeek_split.c); NULL before '#fields' */
+    size_t (*split)(struct kz_match__zeek *z, const char *p, size_t n);
     size_t nsep;     /* how many separators the line has, when have_seps */
-    bool have_seps;  /* pos and nsep were found with the line's end (kz_match__zeek_split) */
+    bool have_seps;  /* wpos and nsep were found with the line's end (kz_match__zeek_split) */
     bool esc;        /* with have_seps: the line has a '\\' (Zeek escapes) */
     struct kz_match__memo *memo; /* per wanted column: its last address that found nothing */
 };
@@ -411,26 +435,10 @@ void kz_match__zeek_release(struct kz_match__zeek *z);
  * it in the same pass, for the next kz_match__read_zeek. Returns the line's length.
  */
 size_t kz_match__zeek_split(struct kz_match__zeek *z, const char *p, size_t n);
-/* After kz_match__zeek_split: the offset of separator t; calls come with t ascending from *b = 0. */
-static inline size_t
-kz_match__zeek_sep(const struct kz_match__zeek *z, size_t *b, size_t t)
-{
-    uint32_t m;
-    size_t skip;
-
-    while ((z->blk[*b + 1] >> 32) <= t)
-        (*b)++;
-    m = (uint32_t)z->blk[*b];
-    skip = t - (size_t)(z->blk[*b] >> 32);
-    /* A few separators a block: the first four steps without branches, a loop past them. */
-    m = skip >= 1 ? m & (m - 1) : m;
-    m = skip >= 2 ? m & (m - 1) : m;
-    m = skip >= 3 ? m & (m - 1) : m;
-    m = skip >= 4 ? m & (m - 1) : m;
-    for (; skip > 4; skip--)
-        m &= m - 1;
-    return *b * 32 + (size_t)__builtin_ctz(m);
-}
+/* After '#fields': which separators to find, and how (the processor's best way). */
+void kz_match__zeek_split_setup(struct kz_match__zeek *z);
+/* Tests: split variants above isa (0 bytes, 1 SSE2, 2 AVX2, 3 AVX2 + pdep, 4 AVX-512) are not used. */
+void kz_match__zeek_split_cap(unsigned isa);
 int kz_match__read_csv(struct kz_match__csv *c, struct kz_match__line *ln, const char *p, size_t n);
 void kz_match__csv_release(struct kz_match__csv *c);
 /* True when a CSV header names at least one column we can match on (for --format auto). */

@@ -8,6 +8,9 @@
 #include "match/lex.h"
 
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "base/banned.h"
 
@@ -72,20 +75,60 @@ zvalue(struct zctx *z, enum kz_match__field f, const char *name, const char *v, 
 /* ---- TSV ---- */
 
 /*
+ * The first byte c in [s, s + n), with room >= n bytes readable at s: one 16-byte compare
+ * for the short values of a set (most answers hold one address), memchr past that.
+ */
+static inline const char *
+find_byte(const char *s, size_t n, size_t room, char c)
+{
+#if defined(__SSE2__)
+    if (n <= 16 && room >= 16) {
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)s);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8(c)));
+        m &= (1u << n) - 1;
+        return m ? s + __builtin_ctz(m) : NULL;
+    }
+#else
+    (void)room;
+#endif
+    return memchr(s, c, n);
+}
+
+/*
+ * A value of 1 to 15 bytes as two words, compared instead of the bytes (no memcmp call):
+ * its first eight bytes and its last eight, which overlap; under eight bytes, the bytes
+ * and zero. With the length they say which bytes the value has.
+ */
+static inline void
+memo_words(const char *v, size_t n, uint64_t *head, uint64_t *tail)
+{
+    if (n >= 8) {
+        memcpy(head, v, 8);
+        memcpy(tail, v + n - 8, 8);
+    } else {
+        *head = kz_match__load_tail(v, n);
+        *tail = 0;
+    }
+}
+
+/*
  * An address column's value, looked up unless it is the column's last one, which found no
- * key (a key found but outside its validity at that line's time is looked up again).
+ * key (a key found but outside its validity at that line's time is looked up again). room:
+ * the bytes that can be read at v.
  */
 static void
 ip_memo(struct kz_match__memo *m, struct kz_match__line *ln, const char *name, const char *v,
-        size_t n)
+        size_t n, size_t room)
 {
-    uint64_t found = ln->found;
+    uint64_t found = ln->found, head, tail;
 
-    if (m->n == n && memcmp(m->v, v, n) == 0)
+    memo_words(v, n, &head, &tail);
+    if (m->n == n && m->head == head && m->tail == tail)
         return;
-    kz_match__check_ip_r(ln, name, v, n);
+    kz_match__check_ip_in(ln, name, v, n, room);
     m->n = ln->found == found ? (uint8_t)n : 0;
-    memcpy(m->v, v, n);
+    m->head = head;
+    m->tail = tail;
 }
 
 void
@@ -96,7 +139,10 @@ kz_match__zeek_release(struct kz_match__zeek *z)
     free(z->names_mem);
     free(z->want);
     free(z->pos);
-    free(z->blk);
+    free(z->wpos);
+    free(z->wsepn);
+    free(z->cut);
+    free(z->wsep);
     free(z->memo);
     memset(z, 0, sizeof(*z));
 }
@@ -153,6 +199,7 @@ header_fields(struct kz_match__zeek *z, const char *p, size_t n, char sep)
         if (z->cols[i] != KZ_F_NONE)
             z->want[z->nwant++] = (uint32_t)i;
     z->memo = kz_xcalloc(z->nwant + 1, sizeof(*z->memo));
+    kz_match__zeek_split_setup(z);
     z->have_fields = true;
     return true;
 }
@@ -230,8 +277,8 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
     struct zctx c = {.ln = ln};
     char tmp[KZ_MATCH_VALUE_MAX];
     char set_sep;
-    size_t nsep, blk = 0;
-    bool esc = true, split = false;
+    size_t nsep;
+    bool esc = true;
 
     if (p[0] == '#')
         return header_line(z, p, n);
@@ -239,50 +286,66 @@ kz_match__read_zeek(struct kz_match__zeek *z, struct kz_match__line *ln, const c
         return -1;
     if (z->have_seps) {
         /* A '\r' the scan loop dropped from the end is no separator: the counts hold. */
-        split = true;
         nsep = z->nsep;
         esc = z->esc;
         z->have_seps = false;
     } else {
         nsep = find_seps(p, n, z->sep, z->pos, z->ncols - 1);
+        if (nsep == z->ncols - 1)
+            for (size_t j = 0; j < z->nwsep; j++)
+                z->wpos[1 + j] = z->pos[z->wsepn[j]];
     }
     if (nsep != z->ncols - 1)
         return -1;
     set_sep = z->set_sep;
+    z->wpos[z->nwsep + 1] = (uint32_t)n;
     for (size_t w = 0; w < z->nwant; w++) {
-        size_t col = z->want[w];
-        size_t fs, fe;
-        if (split) {
-            fs = col == 0 ? 0 : kz_match__zeek_sep(z, &blk, col - 1) + 1;
-            fe = col + 1 < z->ncols ? kz_match__zeek_sep(z, &blk, col) : n;
-        } else {
-            fs = col == 0 ? 0 : z->pos[col - 1] + 1;
-            fe = col + 1 < z->ncols ? z->pos[col] : n;
-        }
-        const char *f = p + fs;
+        const struct kz_match__zcut *cut = &z->cut[w];
+        size_t fs = (uint32_t)(z->wpos[cut->before] + 1), fe = z->wpos[cut->after];
+        const char *f = p + fs, *name = cut->name;
         size_t fn = fe - fs;
-        enum kz_match__field kind = (enum kz_match__field)z->cols[col];
+        enum kz_match__field kind = (enum kz_match__field)cut->kind;
 
-        if (fn == 0 || (fn == 1 && f[0] == '-') || (fn == 7 && memcmp(f, "(empty)", 7) == 0))
+        if (fn <= 7 &&
+            (fn == 0 || (fn == 1 && f[0] == '-') || (fn == 7 && memcmp(f, "(empty)", 7) == 0)))
             continue;
         const char *v = f;
-        size_t vn = fn;
+        size_t vn = fn, room = n - fs; /* bytes of the line from v on, for vector parsing */
         if (esc && kind != KZ_F_URI && kind != KZ_F_URIHOST && memchr(f, '\\', fn)) {
             vn = zeek_unescape(f, fn, tmp, sizeof(tmp));
             v = tmp;
+            room = vn;
         }
-        if (kind == KZ_F_ANSWERS || kind == KZ_F_EMAILS) {
-            const char *s = v, *ve = v + vn;
-            while (s < ve) {
-                const char *x = memchr(s, set_sep, (size_t)(ve - s));
+        /* The kinds of the common logs first, without the indirection of zvalue. */
+        switch (kind) {
+        case KZ_F_TS:
+            ln->ts = v;
+            ln->tsn = vn;
+            break;
+        case KZ_F_IP:
+            if (vn < 16 && !ln->ix->nevals)
+                ip_memo(&z->memo[w], ln, name, v, vn, room);
+            else
+                kz_match__check_ip_in(ln, name, v, vn, room);
+            break;
+        case KZ_F_DOMAIN:
+            kz_match__check_domain(ln, name, v, vn);
+            break;
+        case KZ_F_ANSWERS:
+        case KZ_F_EMAILS:
+            for (const char *s = v, *ve = v + vn; s < ve;) {
+                const char *x = find_byte(s, (size_t)(ve - s), room - (size_t)(s - v), set_sep);
                 const char *xe = x ? x : ve;
-                zvalue(&c, kind, z->names[col], s, (size_t)(xe - s));
+                if (kind == KZ_F_ANSWERS)
+                    kz_match__check_host_in(ln, name, s, (size_t)(xe - s), room - (size_t)(s - v));
+                else
+                    zvalue(&c, kind, name, s, (size_t)(xe - s));
                 s = x ? x + 1 : ve;
             }
-        } else if (kind == KZ_F_IP && vn <= sizeof(z->memo[w].v) && !ln->ix->nevals) {
-            ip_memo(&z->memo[w], ln, z->names[col], v, vn);
-        } else {
-            zvalue(&c, kind, z->names[col], v, vn);
+            break;
+        default:
+            zvalue(&c, kind, name, v, vn);
+            break;
         }
     }
     if (c.host && c.uri)

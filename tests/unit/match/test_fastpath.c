@@ -50,7 +50,7 @@ static const char zeek_head[] =
     "rcode_name\tanswers\tTTLs\trejected\n";
 
 static void
-test_zeek_split_shapes(void **state)
+test_zeek_split_shapes_once(void **state)
 {
     struct kz_match_index *ix = index_of("evil.example\n192.0.2.0/24\nA.b\n", NULL);
     struct kz_match_stats st;
@@ -91,7 +91,7 @@ test_zeek_split_shapes(void **state)
 
 /* A line of every length from 1 to 300 bytes: the split must agree with a byte loop. */
 static void
-test_zeek_split_every_length(void **state)
+test_zeek_split_every_length_once(void **state)
 {
     struct kz_match_index *ix = index_of("evil.example\n", NULL);
     char *log = malloc(1 << 20);
@@ -124,9 +124,9 @@ test_zeek_split_every_length(void **state)
     kz_match_index_free(ix);
 }
 
-/* Past the block table (1 MB): the plain split still finds the line and judges it. */
+/* A line of 3 MB: the split finds its end and columns like any other. */
 static void
-test_zeek_split_huge_line(void **state)
+test_zeek_split_huge_line_once(void **state)
 {
     struct kz_match_index *ix = index_of("evil.example\n", NULL);
     size_t big = (size_t)3 << 20, n;
@@ -146,12 +146,118 @@ test_zeek_split_huge_line(void **state)
     kz_match_index_free(ix);
 }
 
+/*
+ * A header of 150 columns with wanted ones around the 64-separator words (0, 62..66,
+ * 126..129, 149) and random filler widths, so the wanted separators fall anywhere in the
+ * 64-byte blocks: each line's hit (or not) is known, whatever the split's variant finds.
+ */
+static void
+test_zeek_split_wide_once(void **state)
+{
+    static const unsigned cols[] = {0, 62, 63, 64, 65, 66, 126, 127, 128, 129, 149};
+    static const char *const names[] = {"query", "id.orig_h", "answers", "query", "id.resp_h",
+                                        "server_name", "answers", "query", "id.orig_h",
+                                        "query", "answers"};
+    struct kz_match_index *ix = index_of("evil.example\n192.0.2.0/24\n2001:db8::/32\n", NULL);
+    size_t cap = 1 << 24, n = 0, want_hit = 0, want_bad = 0, lines = 0;
+    char *log = malloc(cap);
+    uint32_t r = 12345;
+    struct kz_match_stats st;
+    (void)state;
+    n += (size_t)snprintf(log + n, cap - n, "#fields");
+    for (unsigned c = 0, w = 0; c < 150; c++) {
+        if (w < 11 && cols[w] == c)
+            n += (size_t)snprintf(log + n, cap - n, "\t%s", names[w++]);
+        else
+            n += (size_t)snprintf(log + n, cap - n, "\tx%u", c);
+    }
+    log[n++] = '\n';
+    for (unsigned line = 0; line < 2000; line++) {
+        unsigned hit_col, bad;
+        r = r * 1103515245u + 12345u;
+        hit_col = (r >> 8) % 16;                 /* < 11: the wanted column holding the hit */
+        bad = (r >> 20) % 23 == 0 ? 1 + (r >> 24) % 2 : 0; /* a column missing or extra */
+        for (unsigned c = 0, w = 0; c < 150u + (bad == 2) - (bad == 1); c++) {
+            bool wanted = w < 11 && cols[w] == c;
+            if (c)
+                log[n++] = '\t';
+            r = r * 1103515245u + 12345u;
+            if (wanted && w == hit_col) {
+                /* addresses in address columns, names in name columns, both in answers */
+                const char *a = names[w][0] == 'i' || (names[w][0] == 'a' && (r >> 9) & 1)
+                                    ? ((r >> 10) & 1 ? "192.0.2.77" : "2001:DB8::1")
+                                    : ((r >> 10) & 1 ? "www.EVIL.example" : "evil\\x2eexample");
+                n += (size_t)snprintf(log + n, cap - n, "%s", a);
+            } else if (wanted) {
+                static const char *const miss[] = {"-", "(empty)", "", "198.51.100.1",
+                                                   "good.example", "fe80::1", "10.0.0.53,a.b"};
+                n += (size_t)snprintf(log + n, cap - n, "%s", miss[(r >> 12) % 7]);
+            } else {
+                for (unsigned k = (r >> 16) % ((r >> 3) % 5 == 0 ? 90 : 6); k > 0; k--)
+                    log[n++] = (char)('a' + k % 26);
+            }
+            w += wanted;
+        }
+        log[n++] = '\n';
+        lines++;
+        want_bad += bad != 0;
+        want_hit += bad == 0 && hit_col < 11;
+    }
+    st = scan(ix, KZ_FMT_ZEEK, log, n);
+    assert_int_equal(st.lines, lines);
+    assert_int_equal(st.bad_lines, want_bad);
+    assert_int_equal(st.hit_lines, want_hit);
+    free(log);
+    kz_match_index_free(ix);
+}
+
+/* Every split variant this processor can run (bytes, SSE2, AVX2, + pdep, AVX-512) on each test. */
+static void
+each_split(void **state, void (*fn)(void **))
+{
+    for (unsigned isa = 0; isa <= 4; isa++) {
+        kz_match__zeek_split_cap(isa);
+        fn(state);
+    }
+}
+
+static void
+test_zeek_split_shapes(void **state)
+{
+    each_split(state, test_zeek_split_shapes_once);
+}
+
+static void
+test_zeek_split_every_length(void **state)
+{
+    each_split(state, test_zeek_split_every_length_once);
+}
+
+static void
+test_zeek_split_huge_line(void **state)
+{
+    each_split(state, test_zeek_split_huge_line_once);
+}
+
+static void
+test_zeek_split_wide(void **state)
+{
+    each_split(state, test_zeek_split_wide_once);
+}
+
+/*
+ * Hits of an address in the last column (parsed byte by byte: fewer than 16 bytes follow)
+ * and before a long one (parsed by vector where the processor can); both must agree.
+ */
 static uint64_t
 one_ip(const struct kz_match_index *ix, const char *ip)
 {
-    char line[128];
+    char line[160];
     int n = snprintf(line, sizeof(line), "#fields\tid.orig_h\n%s\n", ip);
-    return scan(ix, KZ_FMT_ZEEK, line, (size_t)n).hit_lines;
+    uint64_t last = scan(ix, KZ_FMT_ZEEK, line, (size_t)n).hit_lines;
+    n = snprintf(line, sizeof(line), "#fields\tid.orig_h\tuid\n%s\t0123456789abcdef\n", ip);
+    assert_int_equal(scan(ix, KZ_FMT_ZEEK, line, (size_t)n).hit_lines, last);
+    return last;
 }
 
 static void
@@ -221,6 +327,61 @@ test_parse_ipv4(void **state)
     assert_false(kz_match__parse_ipv4("0001.2.3.4", 10, a, &plen, false));
 }
 
+/*
+ * Addresses and near-addresses (digits, dots, a few other bytes, 1 to 17 bytes) in an
+ * address column and in the answers, against a /0: a line hits exactly when
+ * kz_match__parse_ipv4 takes its value, with 16 bytes after it (vector parse) or not.
+ */
+static void
+test_ipv4_vector_parse(void **state)
+{
+    static const char alphabet[] = "0123456789012345678901234567890123456789....a:/-";
+    struct kz_match_index *ix = index_of("0.0.0.0/0\n", NULL);
+    size_t cap = 1 << 21, n = 0, want = 0, lines = 0;
+    char *log = malloc(cap);
+    uint32_t r = 99;
+    struct kz_match_stats st;
+    (void)state;
+    n += (size_t)snprintf(log, cap, "#fields\tid.orig_h\tuid\tanswers\tx\tid.resp_h\n");
+    for (unsigned i = 0; i < 20000; i++) {
+        char v[24];
+        size_t vn;
+        uint8_t a[4];
+        unsigned plen;
+        r = r * 1103515245u + 12345u;
+        if ((r >> 28) < 10) { /* a quad, then perhaps one byte changed */
+            /* octets of 1 to 4 digits, some past 255, some with leading zeros */
+            vn = (size_t)snprintf(v, sizeof(v), (r >> 27) & 1 ? "%u.%u.%u.%u" : "%u.%03u.%u.%02u",
+                                  (r >> 3) % 1200, (r >> 7) % 256, (r >> 11) % 100,
+                                  (r >> 15) % 1000);
+            r = r * 1103515245u + 12345u;
+            if ((r >> 29) == 0)
+                v[(r >> 8) % vn] = alphabet[(r >> 16) % (sizeof(alphabet) - 1)];
+        } else {
+            vn = 1 + (r >> 4) % 17;
+            for (size_t j = 0; j < vn; j++) {
+                r = r * 1103515245u + 12345u;
+                v[j] = alphabet[(r >> 16) % (sizeof(alphabet) - 1)];
+            }
+        }
+        v[vn] = '\0';
+        bool ok = kz_match__parse_ipv4(v, vn, a, &plen, false);
+        /* an address column and the answers with 16 bytes after them; the last column */
+        n += (size_t)snprintf(log + n, cap - n, "%s\t0123456789abcdef\t-\tx\t-\n", v);
+        n += (size_t)snprintf(log + n, cap - n, "-\t-\t%s\t0123456789abcdef\t-\n", v);
+        n += (size_t)snprintf(log + n, cap - n, "-\t-\t-\tx\t%s\n", v);
+        lines += 3;
+        want += ok ? 3 : 0;
+    }
+    st = scan(ix, KZ_FMT_ZEEK, log, n);
+    assert_int_equal(st.lines, lines);
+    assert_int_equal(st.bad_lines, 0);
+    /* an answer that is no address is a name: no hit (the index has no names) */
+    assert_int_equal(st.hit_lines, want);
+    free(log);
+    kz_match_index_free(ix);
+}
+
 static void
 test_domain_labels(void **state)
 {
@@ -267,7 +428,7 @@ static void
 test_domain_tlds(void **state)
 {
     struct kz_match_index *ix =
-        index_of("evil.example\nA.Onion\nx.verylonglabel\nz.eightch8\n", NULL);
+        index_of("evil.example\nA.Onion\nx.verylonglabel\nz.eightch8\nAb.cd\n", NULL);
     const char *log = "#fields\tquery\n"
                       "www.EVIL.EXAMPLE\n"     /* last label in capitals */
                       "www.evil.example.com\n" /* another last label: no */
@@ -278,12 +439,17 @@ test_domain_tlds(void **state)
                       "y.x.VeryLongLabel\n"    /* a last label past eight bytes */
                       "y.verylonglabel\n"      /* no */
                       "z.eightch8\n"           /* a last label of eight bytes */
-                      "z.eightch9\n";          /* no */
+                      "z.eightch9\n"           /* no */
+                      "ab.CD\n"                /* names of 5, 8 and 10 bytes: yes */
+                      "zz.ab.cd\n"
+                      "z.zz.ab.cd\n"
+                      "ab.cde\n"               /* no */
+                      "b.cd\n";                /* no */
     struct kz_match_stats st;
     (void)state;
     st = scan(ix, KZ_FMT_ZEEK, log, strlen(log));
-    assert_int_equal(st.lines, 10);
-    assert_int_equal(st.hit_lines, 5);
+    assert_int_equal(st.lines, 15);
+    assert_int_equal(st.hit_lines, 8);
     kz_match_index_free(ix);
 }
 
@@ -376,8 +542,10 @@ main(void)
         cmocka_unit_test(test_zeek_split_shapes),
         cmocka_unit_test(test_zeek_split_every_length),
         cmocka_unit_test(test_zeek_split_huge_line),
+        cmocka_unit_test(test_zeek_split_wide),
         cmocka_unit_test(test_ipv4_filter),
         cmocka_unit_test(test_parse_ipv4),
+        cmocka_unit_test(test_ipv4_vector_parse),
         cmocka_unit_test(test_domain_labels),
         cmocka_unit_test(test_load_tail),
         cmocka_unit_test(test_domain_tlds),
