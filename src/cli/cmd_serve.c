@@ -76,11 +76,66 @@ load_settings(int argc, char **argv, struct kz_config *cfg)
     return 0;
 }
 
+/* The rule sets loaded since start; a write may still hold an older one. */
+struct rule_sets {
+    struct kz_rules *v[64];
+    size_t n;
+};
+
+/*
+ * SIGHUP: reads the rules file again and swaps the new rules in. A file that does not
+ * parse, or a set of windows that cannot be loaded, leaves the rules as they were.
+ */
+static void
+reload_rules(struct kz_hub *hub, struct rule_sets *sets)
+{
+    struct kz_rules *r;
+    char why[512];
+
+    if (!hub->rules) {
+        kz_log(KZ_LOG_WARN, "rules not reloaded: correlation is off");
+        return;
+    }
+    if (!hub->config.rules[0]) {
+        kz_log(KZ_LOG_WARN, "rules not reloaded: no rules file (the built-in rules stay)");
+        return;
+    }
+    if (sets->n == sizeof(sets->v) / sizeof(sets->v[0])) {
+        kz_log(KZ_LOG_WARN, "rules not reloaded: %zu reloads since start; restart the hub",
+               sets->n);
+        return;
+    }
+    r = kz_xcalloc(1, sizeof(*r));
+    kz_rules_defaults(r);
+    if (kz_rules_load(r, hub->config.rules, why, sizeof(why)) != KZ_OK) {
+        kz_log(KZ_LOG_ERROR, "rules not reloaded: %s", why);
+    } else if (kz_correlate_load(hub->store, r) != KZ_OK) {
+        kz_log(KZ_LOG_ERROR, "rules not reloaded: cannot load their windows");
+    } else {
+        hub->rules = r;
+        sets->v[sets->n++] = r;
+        kz_log(KZ_LOG_INFO, "rules reloaded file='%s'", hub->config.rules);
+        return;
+    }
+    kz_rules_release(r);
+    free(r);
+}
+
+static void
+rule_sets_release(struct rule_sets *sets)
+{
+    for (size_t i = 0; i < sets->n; i++) {
+        kz_rules_release(sets->v[i]);
+        free(sets->v[i]);
+    }
+}
+
 int
 kz_cmd_serve(int argc, char **argv)
 {
     struct kz_hub hub;
     struct kz_rules rules;
+    struct rule_sets reloaded = {{NULL}, 0};
     struct kz_http_server *srv = NULL;
     struct kz_notify_worker *notifier = NULL;
     struct kz_notify_settings ns;
@@ -134,10 +189,11 @@ kz_cmd_serve(int argc, char **argv)
     if (kz_incident_ensure_extension(hub.store) != KZ_OK)
         kz_log(KZ_LOG_WARN, "cannot store the incident extension-definition; run 'kizuna init'");
 
-    /* Block the stop signals in every thread; this one waits for them. */
+    /* Block the stop signals and SIGHUP in every thread; this one waits for them. */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -181,12 +237,14 @@ kz_cmd_serve(int argc, char **argv)
     fflush(stdout);
     kz_log(KZ_LOG_INFO, "serving listen=%s port=%u db='%s' threads=%llu", hub.config.listen,
            kz_http_server_port(srv), hub.config.db, (unsigned long long)hub.config.threads);
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        reload_rules(&hub, &reloaded);
     kz_log(KZ_LOG_INFO, "stopping on signal %d", sig);
     kz_http_server_stop(srv);
     kz_notify_worker_stop(notifier);
     kz_store_close(hub.store);
     kz_rules_release(&rules);
+    rule_sets_release(&reloaded);
     kz_log(KZ_LOG_INFO, "stopped");
     return 0;
 }

@@ -55,7 +55,9 @@ struct kz_hub {
     struct kz_json_limits json_limits;
     kz_hub_write_hook write_hooks[KZ_HUB_MAX_WRITE_HOOKS];
     size_t n_write_hooks;
-    const struct kz_rules *rules; /* correlation rules; NULL when correlation is off */
+    /* Correlation rules; NULL when correlation is off. Atomic: SIGHUP swaps in a new set
+     * while writes run (kizuna serve keeps the old one until it stops). */
+    const struct kz_rules *_Atomic rules;
 };
 
 struct kz_http_param {

@@ -236,3 +236,28 @@ play
 check_eq "with correlation off the sightings are stored" 1 "$(jbody .success_count)"
 alerts "$GSOC"
 check_eq "with correlation off there are no alerts" 0 "$(jbody '.alerts | length')"
+stop_hub
+
+# SIGHUP reads the rules file again; a file that does not parse leaves the rules as they were
+DB="sqlite:$TMP/live.db"
+export KIZUNA_DB="$DB"
+setup || exit 1
+printf 'rule multi_org min_orgs=3\n' >"$TMP/live.rules"
+KIZUNA_LOG_LEVEL=2 start_hub --rules "$TMP/live.rules" || exit 1
+post "$S1" org-shop1 "$TMP/env-1.json" >/dev/null
+post "$S2" sector-retail "$TMP/env-2.json" >/dev/null
+alerts "$GSOC" "?rule=multi_org"
+check_eq "with min_orgs=3 two organisations raise no multi_org alert" 0 "$(jbody '.alerts | length')"
+printf 'rule multi_org min_orgs=2\n' >"$TMP/live.rules"
+kill -HUP "$HUB_PID"
+check "SIGHUP reloads the rules" wait_for grep -q "rules reloaded" "$TMP/serve.log"
+envelope 6 "$(sighting 00000000-0000-4000-8000-000000000006 $IND 2026-03-01T06:00:00Z 1)"
+post "$S2" sector-retail "$TMP/env-6.json" >/dev/null
+alerts "$GSOC" "?rule=multi_org"
+check_eq "the next sighting is judged by the new rules" "1 6" "$(jbody '"\(.alerts | length) \(.alerts[0].count)"')"
+printf 'rule multi_org min_orgs=2\nrule burst window=0s\n' >"$TMP/live.rules"
+kill -HUP "$HUB_PID"
+check "a bad file is not taken, and the log names its line" \
+    wait_for grep -q "rules not reloaded: .*live.rules:2" "$TMP/serve.log"
+check_eq "the hub runs on with the rules it had" 200 "$(req GET /healthz "")"
+stop_hub
