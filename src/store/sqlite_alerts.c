@@ -264,15 +264,19 @@ window_matches(const struct kz_alert_query *q, const struct kz_alert *a,
     return sector && org && (q->since_us < 0 || a->updated_us >= q->since_us);
 }
 
-/* Walks the alerts newest first and keeps up to limit + 1 that match; mu held. */
+/* Rows walked under one hold of the correlation cache: a filter that matches rarely walks
+ * many rows, and writes wait for the cache meanwhile. */
+#define LIST_ROWS_PER_HOLD 256
+
+/* Walks the alerts newest first and keeps up to limit + 1 that match. */
 static kz_err
-list_held(struct kz_sqlite *s, struct kz_sqlite_conn *c, const struct kz_alert_query *q,
+list_walk(struct kz_sqlite *s, struct kz_sqlite_conn *c, const struct kz_alert_query *q,
           struct kz_alert *page, size_t *n)
 {
     struct kz_corr_member *m = NULL;
     struct kz_alert a;
     sqlite3_stmt *st;
-    size_t nm = 0;
+    size_t nm = 0, walked = 0;
     int rc = SQLITE_DONE;
     kz_err err = kz_store__sqlite_prepare(c, SQL_ALERT_LIST, &st);
 
@@ -281,19 +285,30 @@ list_held(struct kz_sqlite *s, struct kz_sqlite_conn *c, const struct kz_alert_q
     kz_store__sqlite_bind_text(st, 1, q->status);
     kz_store__sqlite_bind_text(st, 2, q->rule);
     sqlite3_bind_int64(st, 3, q->after_seq > 0 ? q->after_seq : INT64_MAX);
-    while (*n <= q->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    err = kz_store__sqlite_corr_enter(s, c, NULL);
+    while (err == KZ_OK && *n <= q->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (++walked % LIST_ROWS_PER_HOLD == 0) {
+            kz_store__sqlite_corr_leave(s);
+            err = kz_store__sqlite_corr_enter(s, c, NULL);
+            if (err != KZ_OK)
+                break;
+        }
         err = read_alert(st, &a);
         if (err == KZ_OK)
             err = kz_store__sqlite_corr_window_held(s, c, NULL, a.indicator, a.window_us,
                                                     a.bucket_us, &m, &nm);
-        if (err != KZ_OK)
+        if (err != KZ_OK) {
+            kz_store__sqlite_corr_leave(s);
             break;
+        }
         figures(&a, m, nm);
         if (window_matches(q, &a, m, nm))
             page[(*n)++] = a;
         free(m);
         m = NULL;
     }
+    if (err == KZ_OK)
+        kz_store__sqlite_corr_leave(s);
     free(m);
     sqlite3_reset(st);
     if (err == KZ_OK && *n <= q->limit && rc != SQLITE_DONE)
@@ -320,11 +335,7 @@ kz_store__sqlite_alert_list(struct kz_store *store, const struct kz_alert_query 
         return err;
     /* Collect first: fn may read the store, which must not wait for this walk. */
     page = kz_xcalloc(q->limit + 1, sizeof(*page));
-    err = kz_store__sqlite_corr_enter(s, c, NULL);
-    if (err == KZ_OK) {
-        err = list_held(s, c, q, page, &n);
-        kz_store__sqlite_corr_leave(s);
-    }
+    err = list_walk(s, c, q, page, &n);
     read_end(store, c, began);
     if (err == KZ_OK) {
         *more = n > q->limit;

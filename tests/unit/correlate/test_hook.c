@@ -473,6 +473,62 @@ test_restart_and_second_process(void **state)
     assert_int_equal(l.a[0].count, 9);
 }
 
+static void
+count_alert(void *ctx, const struct kz_alert *a)
+{
+    (void)a;
+    (*(size_t *)ctx)++;
+}
+
+static void
+test_list_walks_many_alerts(void **state)
+{
+    struct fx *f = *state;
+    enum { N = 600 };
+    struct kz_caller caller = sensor_of("p", "electricity");
+    struct kz_object_in *obj = calloc(N, sizeof(*obj));
+    struct kz_put_result *res = calloc(N, sizeof(*res));
+    char(*json)[256] = calloc(N, sizeof(*json));
+    struct kz_alert_query q = {.since_us = -1, .limit = 5};
+    struct hook_args a;
+    size_t n = 0;
+    bool more;
+
+    /* one critical-infrastructure sighting of each of N indicators: N alerts */
+    for (int i = 0; i < N; i++) {
+        snprintf(json[i], sizeof(json[i]),
+                 "{\"type\":\"sighting\",\"created\":\"2026-03-01T01:00:00Z\","
+                 "\"sighting_of_ref\":\"indicator--00000000-0000-4000-8000-%012d\"}",
+                 i);
+        obj[i].type = "sighting";
+        obj[i].json = json[i];
+        obj[i].json_len = strlen(json[i]);
+        res[i].outcome = KZ_PUT_ADDED;
+    }
+    a.f = f;
+    a.ev = (struct kz_write_event){&caller, &f->coll, obj, res, N, NULL};
+    assert_int_equal(kz_store_transaction(f->s, run_hook, &a), KZ_OK);
+    /* a filter that matches nothing walks every alert, in several holds of the cache */
+    q.member_org = "nobody";
+    assert_int_equal(kz_store_alert_list(f->s, &q, count_alert, &n, &more), KZ_OK);
+    assert_int_equal(n, 0);
+    assert_false(more);
+    q.member_org = "p";
+    assert_int_equal(kz_store_alert_list(f->s, &q, count_alert, &n, &more), KZ_OK);
+    assert_int_equal(n, 5);
+    assert_true(more);
+    n = 0;
+    q.member_org = NULL;
+    q.sector = "electricity";
+    q.limit = 1000;
+    assert_int_equal(kz_store_alert_list(f->s, &q, count_alert, &n, &more), KZ_OK);
+    assert_int_equal(n, N);
+    assert_false(more);
+    free(obj);
+    free(res);
+    free(json);
+}
+
 int
 main(void)
 {
@@ -486,6 +542,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_rollback_leaves_no_trace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_write_many_sightings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_and_second_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_walks_many_alerts, setup, teardown),
     };
     return cmocka_run_group_tests_name("correlate hook", tests, NULL, NULL);
 }
