@@ -265,6 +265,9 @@ kz_corr_state_clear_windows(struct kz_corr_state *st)
     st->n_w = 0;
     slots_clear(&st->w_slots);
     arena_reset(&st->parts);
+    st->n_ow = 0;
+    if (st->org_head)
+        memset(st->org_head, 0, st->cap_org_head * sizeof(*st->org_head));
 }
 
 void
@@ -273,6 +276,7 @@ kz_corr_state_reset(struct kz_corr_state *st)
     kz_corr_state_clear_windows(st);
     st->n_a = 0;
     slots_clear(&st->a_slots);
+    slots_clear(&st->aw_slots);
 }
 
 void
@@ -283,6 +287,9 @@ kz_corr_state_release(struct kz_corr_state *st)
     arena_release(&st->parts);
     map_free(st->a, st->cap_a * sizeof(*st->a));
     slots_release(&st->a_slots);
+    slots_release(&st->aw_slots);
+    map_free(st->ow, st->cap_ow * sizeof(*st->ow));
+    map_free(st->org_head, st->cap_org_head * sizeof(*st->org_head));
     memset(st, 0, sizeof(*st));
 }
 
@@ -350,16 +357,33 @@ window_get_or_add(struct kz_corr_state *st, const struct kz_corr_strings *t,
     return w;
 }
 
+/* Notes that org sighted in window item w. */
+static void
+org_window_add(struct kz_corr_state *st, uint32_t org, uint32_t w)
+{
+    if (org >= st->cap_org_head)
+        st->org_head = array_grow(st->org_head, &st->cap_org_head, (size_t)org + 1,
+                                  sizeof(*st->org_head));
+    st->ow = array_grow(st->ow, &st->cap_ow, st->n_ow + 1, sizeof(*st->ow));
+    st->ow[st->n_ow] = (struct kz_corr_orgwin){w, st->org_head[org]};
+    st->org_head[org] = (uint32_t)++st->n_ow;
+}
+
 /* Folds a row into a window: one part per organisation, collection and TLP. */
 static void
 window_fold(struct kz_corr_state *st, struct kz_corr_folded *w, const struct kz_corr_row *r)
 {
     struct kz_corr_part *parts = w->cap > 1 ? w->more : &w->one, *p = NULL;
+    bool org_seen = false;
 
-    for (uint32_t i = 0; i < w->n && !p; i++)
+    for (uint32_t i = 0; i < w->n && !p; i++) {
+        org_seen = org_seen || parts[i].org == r->org;
         if (parts[i].org == r->org && parts[i].collection == r->collection &&
             parts[i].tlp == r->tlp)
             p = &parts[i];
+    }
+    if (!p && !org_seen)
+        org_window_add(st, r->org, (uint32_t)(w - st->w));
     if (!p) {
         if (w->n == w->cap) {
             /* The old array stays in the arena until the windows are cleared. */
@@ -417,15 +441,60 @@ kz_corr_state_alert_seq(const struct kz_corr_state *st, const struct kz_corr_str
     return item == UINT32_MAX ? 0 : st->a[item].seq;
 }
 
+struct alert_window_find {
+    const struct kz_corr_state *st;
+    const struct window_key *k;
+};
+
+static bool
+alert_window_eq(const void *ctx, uint32_t item)
+{
+    const struct alert_window_find *f = ctx;
+    const struct kz_corr_alert *a = &f->st->a[item];
+
+    return a->indicator == f->k->indicator && a->length_us == f->k->length_us &&
+           a->start_us == f->k->start_us;
+}
+
 void
 kz_corr_state_alert_put(struct kz_corr_state *st, const struct kz_corr_strings *t, uint32_t id,
-                        int64_t seq)
+                        int64_t seq, uint32_t indicator, int64_t length_us, int64_t start_us)
 {
+    struct window_key k = {indicator, length_us, start_us};
+    struct alert_window_find f = {st, &k};
+    uint64_t h = window_hash(t, &k);
+    uint32_t first;
+
     if (kz_corr_state_alert_seq(st, t, id) != 0)
         return;
     st->a = array_grow(st->a, &st->cap_a, st->n_a + 1, sizeof(*st->a));
-    st->a[st->n_a] = (struct kz_corr_alert){id, seq};
-    slots_put(&st->a_slots, hash_bytes(t, &id, sizeof(id)), (uint32_t)st->n_a++);
+    first = slots_find(&st->aw_slots, h, alert_window_eq, &f);
+    st->a[st->n_a] = (struct kz_corr_alert){id, seq, indicator, length_us, start_us, 0};
+    slots_put(&st->a_slots, hash_bytes(t, &id, sizeof(id)), (uint32_t)st->n_a);
+    /* The window's alerts are a chain from the first one, which the slot points at. */
+    if (first == UINT32_MAX) {
+        slots_put(&st->aw_slots, h, (uint32_t)st->n_a);
+    } else {
+        st->a[st->n_a].next_in_window = st->a[first].next_in_window;
+        st->a[first].next_in_window = (uint32_t)st->n_a + 1;
+    }
+    st->n_a++;
+}
+
+void
+kz_corr_state_alerts_of(const struct kz_corr_state *st, const struct kz_corr_strings *t,
+                        uint32_t org, void (*fn)(void *ctx, int64_t seq), void *ctx)
+{
+    if (org >= st->cap_org_head)
+        return;
+    for (uint32_t e = st->org_head[org]; e != 0; e = st->ow[e - 1].next) {
+        const struct kz_corr_folded *w = &st->w[st->ow[e - 1].window];
+        struct window_key k = {w->indicator, w->length_us, w->start_us};
+        struct alert_window_find f = {st, &k};
+        uint32_t a = slots_find(&st->aw_slots, window_hash(t, &k), alert_window_eq, &f);
+        for (uint32_t i = a == UINT32_MAX ? 0 : a + 1; i != 0; i = st->a[i - 1].next_in_window)
+            fn(ctx, st->a[i - 1].seq);
+    }
 }
 
 int64_t

@@ -13,7 +13,7 @@
 
 #include "stix/stix.h"
 
-#define KZ_CORR_MAX_LENGTHS 8 /* distinct window lengths kept at once */
+#define KZ_CORR_MAX_LENGTHS 16 /* distinct window lengths kept at once */
 
 /* A bump allocator over blocks mapped apart from the malloc heap (corr_cache.c). */
 struct kz_corr_arena {
@@ -74,9 +74,19 @@ kz_corr_parts(const struct kz_corr_folded *w)
     return w->cap > 1 ? w->more : &w->one;
 }
 
+/* An alert's row and its window (the key: indicator, length, start). */
 struct kz_corr_alert {
     uint32_t id;
     int64_t seq;
+    uint32_t indicator;
+    int64_t length_us, start_us;
+    uint32_t next_in_window; /* item + 1 of the next alert of the same window; 0: none */
+};
+
+/* One organisation in one window: the lists that answer "the alerts of org X". */
+struct kz_corr_orgwin {
+    uint32_t window; /* item of the window */
+    uint32_t next;   /* item + 1 of the org's next entry; 0: none */
 };
 
 /*
@@ -91,7 +101,12 @@ struct kz_corr_state {
     struct kz_corr_arena parts;
     struct kz_corr_alert *a;
     size_t n_a, cap_a;
-    struct kz_corr_slots a_slots;
+    struct kz_corr_slots a_slots;  /* by id */
+    struct kz_corr_slots aw_slots; /* by window key: the first alert of each window */
+    struct kz_corr_orgwin *ow;     /* per organisation, the windows it sighted in */
+    size_t n_ow, cap_ow;
+    uint32_t *org_head; /* by the org's string number: item + 1 of its newest entry */
+    size_t cap_org_head;
 };
 
 void kz_corr_strings_init(struct kz_corr_strings *t);
@@ -117,8 +132,15 @@ const struct kz_corr_folded *kz_corr_state_window(const struct kz_corr_state *st
                                                   uint32_t indicator, int64_t length_us,
                                                   int64_t start_us);
 
+/* Records alert id at row seq, on the window (indicator, length_us, start_us). */
 void kz_corr_state_alert_put(struct kz_corr_state *st, const struct kz_corr_strings *t,
-                             uint32_t id, int64_t seq);
+                             uint32_t id, int64_t seq, uint32_t indicator, int64_t length_us,
+                             int64_t start_us);
+/* Calls fn with the row of every alert on a window that org sighted in (windows of the
+ * lengths kept only), in no particular order. */
+void kz_corr_state_alerts_of(const struct kz_corr_state *st, const struct kz_corr_strings *t,
+                             uint32_t org, void (*fn)(void *ctx, int64_t seq), void *ctx);
+
 /* The alert's row, or 0. */
 int64_t kz_corr_state_alert_seq(const struct kz_corr_state *st, const struct kz_corr_strings *t,
                                 uint32_t id);

@@ -64,7 +64,7 @@ kz_store__sqlite_tx_alert_open(struct kz_store_tx *tx, const struct kz_alert *a,
     err = kz_store__sqlite_step_done(c, st, "alert open");
     if (err != KZ_OK)
         return err;
-    kz_store__sqlite_corr_alert_added(s, a->id, sqlite3_last_insert_rowid(c->db));
+    kz_store__sqlite_corr_alert_added(s, a, sqlite3_last_insert_rowid(c->db));
     *created = true;
     return KZ_OK;
 }
@@ -264,19 +264,50 @@ window_matches(const struct kz_alert_query *q, const struct kz_alert *a,
     return sector && org && (q->since_us < 0 || a->updated_us >= q->since_us);
 }
 
-/* Rows walked under one hold of the correlation cache: a filter that matches rarely walks
- * many rows, and writes wait for the cache meanwhile. */
+/* Rows looked at under one hold of the correlation cache: a filter that matches rarely
+ * looks at many, and writes wait for the cache meanwhile. */
 #define LIST_ROWS_PER_HOLD 256
 
-/* Walks the alerts newest first and keeps up to limit + 1 that match. */
+/* Lets writes at the cache every LIST_ROWS_PER_HOLD rows; on failure the cache is left. */
+static kz_err
+list_breathe(struct kz_sqlite *s, struct kz_sqlite_conn *c, size_t *looked)
+{
+    if (++*looked % LIST_ROWS_PER_HOLD != 0)
+        return KZ_OK;
+    kz_store__sqlite_corr_leave(s);
+    return kz_store__sqlite_corr_enter(s, c, NULL);
+}
+
+/* The alert in the current row of st onto the page when every filter holds; cache held. */
+static kz_err
+list_take(struct kz_sqlite *s, struct kz_sqlite_conn *c, const struct kz_alert_query *q,
+          sqlite3_stmt *st, struct kz_alert *page, size_t *n)
+{
+    struct kz_corr_member *m = NULL;
+    struct kz_alert a;
+    size_t nm = 0;
+    kz_err err = read_alert(st, &a);
+
+    if (err == KZ_OK)
+        err = kz_store__sqlite_corr_window_held(s, c, NULL, a.indicator, a.window_us, a.bucket_us,
+                                                &m, &nm);
+    if (err == KZ_OK) {
+        figures(&a, m, nm);
+        if ((!q->status || strcmp(a.status, q->status) == 0) &&
+            (!q->rule || strcmp(a.rule, q->rule) == 0) && window_matches(q, &a, m, nm))
+            page[(*n)++] = a;
+    }
+    free(m);
+    return err;
+}
+
+/* Every alert newest first (SQL filters status and rule); keeps up to limit + 1. */
 static kz_err
 list_walk(struct kz_sqlite *s, struct kz_sqlite_conn *c, const struct kz_alert_query *q,
           struct kz_alert *page, size_t *n)
 {
-    struct kz_corr_member *m = NULL;
-    struct kz_alert a;
     sqlite3_stmt *st;
-    size_t nm = 0, walked = 0;
+    size_t looked = 0;
     int rc = SQLITE_DONE;
     kz_err err = kz_store__sqlite_prepare(c, SQL_ALERT_LIST, &st);
 
@@ -287,32 +318,56 @@ list_walk(struct kz_sqlite *s, struct kz_sqlite_conn *c, const struct kz_alert_q
     sqlite3_bind_int64(st, 3, q->after_seq > 0 ? q->after_seq : INT64_MAX);
     err = kz_store__sqlite_corr_enter(s, c, NULL);
     while (err == KZ_OK && *n <= q->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (++walked % LIST_ROWS_PER_HOLD == 0) {
-            kz_store__sqlite_corr_leave(s);
-            err = kz_store__sqlite_corr_enter(s, c, NULL);
-            if (err != KZ_OK)
-                break;
-        }
-        err = read_alert(st, &a);
-        if (err == KZ_OK)
-            err = kz_store__sqlite_corr_window_held(s, c, NULL, a.indicator, a.window_us,
-                                                    a.bucket_us, &m, &nm);
-        if (err != KZ_OK) {
-            kz_store__sqlite_corr_leave(s);
+        err = list_breathe(s, c, &looked);
+        if (err != KZ_OK)
             break;
-        }
-        figures(&a, m, nm);
-        if (window_matches(q, &a, m, nm))
-            page[(*n)++] = a;
-        free(m);
-        m = NULL;
+        err = list_take(s, c, q, st, page, n);
+        if (err != KZ_OK)
+            kz_store__sqlite_corr_leave(s);
     }
     if (err == KZ_OK)
         kz_store__sqlite_corr_leave(s);
-    free(m);
     sqlite3_reset(st);
     if (err == KZ_OK && *n <= q->limit && rc != SQLITE_DONE)
         err = kz_store__sqlite_fail(c, rc, "alert list");
+    return err;
+}
+
+/* A member's alerts: only those on windows it sighted in, from the cache's index by
+ * organisation, not a walk of every alert. KZ_ERR_LIMIT: use list_walk. */
+static kz_err
+list_member(struct kz_sqlite *s, struct kz_sqlite_conn *c, const struct kz_alert_query *q,
+            struct kz_alert *page, size_t *n)
+{
+    int64_t *seqs = NULL;
+    size_t ns = 0, looked = 0;
+    sqlite3_stmt *st;
+    int rc;
+    kz_err err = kz_store__sqlite_corr_enter(s, c, NULL);
+
+    if (err != KZ_OK)
+        return err;
+    err = kz_store__sqlite_corr_alerts_of_held(s, c, q->member_org,
+                                               q->after_seq > 0 ? q->after_seq : INT64_MAX, &seqs,
+                                               &ns);
+    if (err == KZ_OK)
+        err = kz_store__sqlite_prepare(c, SQL_ALERT_GET, &st);
+    for (size_t i = 0; err == KZ_OK && i < ns && *n <= q->limit; i++) {
+        err = list_breathe(s, c, &looked);
+        if (err != KZ_OK) {
+            free(seqs);
+            return err; /* the cache is left */
+        }
+        sqlite3_bind_int64(st, 1, seqs[i]);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            err = list_take(s, c, q, st, page, n);
+        else if (rc != SQLITE_DONE) /* DONE: the cache is ahead of this snapshot */
+            err = kz_store__sqlite_fail(c, rc, "alert list");
+        sqlite3_reset(st);
+    }
+    kz_store__sqlite_corr_leave(s);
+    free(seqs);
     return err;
 }
 
@@ -335,7 +390,11 @@ kz_store__sqlite_alert_list(struct kz_store *store, const struct kz_alert_query 
         return err;
     /* Collect first: fn may read the store, which must not wait for this walk. */
     page = kz_xcalloc(q->limit + 1, sizeof(*page));
-    err = list_walk(s, c, q, page, &n);
+    err = q->member_org ? list_member(s, c, q, page, &n) : KZ_ERR_LIMIT;
+    if (err == KZ_ERR_LIMIT) {
+        n = 0;
+        err = list_walk(s, c, q, page, &n);
+    }
     read_end(store, c, began);
     if (err == KZ_OK) {
         *more = n > q->limit;

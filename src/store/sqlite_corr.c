@@ -27,7 +27,9 @@
     " l.last_us, l.at_us FROM corr_log l LEFT JOIN collections c ON c.num = l.coll"                \
     " WHERE l.seq > ?1 AND l.seq <= ?2 ORDER BY l.seq"
 #define SQL_LOG_LAST "SELECT coalesce(max(seq), 0) FROM corr_log WHERE seq <= ?1"
-#define SQL_ALERTS_SINCE "SELECT seq, id FROM alert_rows WHERE seq > ?1 AND seq <= ?2 ORDER BY seq"
+#define SQL_ALERTS_SINCE                                                                           \
+    "SELECT seq, id, indicator, win_us, bucket_us FROM alert_rows WHERE seq > ?1 AND seq <= ?2"    \
+    " ORDER BY seq"
 
 void
 kz_store__sqlite_corr_init(struct kz_sqlite *s)
@@ -107,12 +109,28 @@ catch_up_log(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c, int64_t upto)
     return rc == SQLITE_DONE ? KZ_OK : kz_store__sqlite_fail(c, rc, "correlation log");
 }
 
+/* An alert into the committed state; the window lengths of alerts are remembered. */
+static void
+alert_commit(struct kz_sqlite_corr *k, const struct kz_corr_alert *a)
+{
+    bool known = false;
+
+    kz_corr_state_alert_put(&k->committed, &k->strs, a->id, a->seq, a->indicator, a->length_us,
+                            a->start_us);
+    for (size_t i = 0; i < k->n_alert_lengths; i++)
+        known = known || k->alert_lengths[i] == a->length_us;
+    if (!known && k->n_alert_lengths < KZ_CORR_MAX_LENGTHS)
+        k->alert_lengths[k->n_alert_lengths++] = a->length_us;
+    else if (!known)
+        k->alert_lengths_overflow = true;
+}
+
 static kz_err
 catch_up_alerts(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c, int64_t upto)
 {
-    char id[KZ_STIX_ID_MAX];
+    char id[KZ_STIX_ID_MAX], ind[KZ_STIX_ID_MAX];
+    struct kz_corr_alert a;
     sqlite3_stmt *st;
-    int64_t seq;
     int rc;
     kz_err err = kz_store__sqlite_prepare(c, SQL_ALERTS_SINCE, &st);
 
@@ -122,11 +140,18 @@ catch_up_alerts(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c, int64_t upto
     sqlite3_bind_int64(st, 2, upto);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         err = kz_store__sqlite_stix_id(st, 1, "alert", id, sizeof(id));
+        if (err == KZ_OK)
+            err = kz_store__sqlite_stix_id(st, 2, "indicator", ind, sizeof(ind));
         if (err != KZ_OK)
             break;
-        seq = sqlite3_column_int64(st, 0);
-        kz_corr_state_alert_put(&k->committed, &k->strs, kz_corr_intern(&k->strs, id), seq);
-        k->alert_seq = seq;
+        memset(&a, 0, sizeof(a));
+        a.seq = sqlite3_column_int64(st, 0);
+        a.id = kz_corr_intern(&k->strs, id);
+        a.indicator = kz_corr_intern(&k->strs, ind);
+        a.length_us = sqlite3_column_int64(st, 3);
+        a.start_us = sqlite3_column_int64(st, 4);
+        alert_commit(k, &a);
+        k->alert_seq = a.seq;
     }
     sqlite3_reset(st);
     if (err != KZ_OK)
@@ -258,7 +283,7 @@ kz_store__sqlite_corr_tx_end(struct kz_sqlite *s, bool committed)
             k->log_seq = k->tx_rows[i].seq;
         }
         for (size_t i = 0; i < k->tx.n_a; i++)
-            kz_corr_state_alert_put(&k->committed, &k->strs, k->tx.a[i].id, k->tx.a[i].seq);
+            alert_commit(k, &k->tx.a[i]);
         if (k->tx_alert_last)
             k->alert_seq = k->tx_alert_last;
     }
@@ -474,12 +499,13 @@ kz_store__sqlite_corr_alert_seq(struct kz_sqlite *s, struct kz_sqlite_conn *c,
 }
 
 void
-kz_store__sqlite_corr_alert_added(struct kz_sqlite *s, const char *id, int64_t seq)
+kz_store__sqlite_corr_alert_added(struct kz_sqlite *s, const struct kz_alert *a, int64_t seq)
 {
     struct kz_sqlite_corr *k = &s->corr;
 
     pthread_mutex_lock(&k->mu);
-    kz_corr_state_alert_put(&k->tx, &k->strs, kz_corr_intern(&k->strs, id), seq);
+    kz_corr_state_alert_put(&k->tx, &k->strs, kz_corr_intern(&k->strs, a->id), seq,
+                            kz_corr_intern(&k->strs, a->indicator), a->window_us, a->bucket_us);
     k->tx_alert_last = seq;
     pthread_mutex_unlock(&k->mu);
 }
@@ -497,4 +523,58 @@ kz_store__sqlite_tx_corr_members(struct kz_store_tx *tx, const char *indicator, 
         fn(ctx, &m[i]);
     free(m);
     return err;
+}
+
+struct seq_list {
+    int64_t *v;
+    size_t n, cap;
+    int64_t before;
+};
+
+static void
+seq_take(void *ctx, int64_t seq)
+{
+    struct seq_list *l = ctx;
+
+    if (seq >= l->before)
+        return;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = kz_xrealloc(l->v, l->cap * sizeof(*l->v));
+    }
+    l->v[l->n++] = seq;
+}
+
+static int
+seq_newest_first(const void *pa, const void *pb)
+{
+    int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+
+    return a < b ? 1 : a > b ? -1 : 0;
+}
+
+kz_err
+kz_store__sqlite_corr_alerts_of_held(struct kz_sqlite *s, struct kz_sqlite_conn *c,
+                                     const char *org, int64_t before_seq, int64_t **seqs,
+                                     size_t *n)
+{
+    struct kz_sqlite_corr *k = &s->corr;
+    struct seq_list l = {NULL, 0, 0, before_seq};
+    uint32_t o;
+    kz_err err = KZ_OK;
+
+    *seqs = NULL;
+    *n = 0;
+    /* Rules use at most KZ_RULE_COUNT (5) lengths: with theirs, these fit in the cache. */
+    if (k->alert_lengths_overflow || k->n_alert_lengths > KZ_CORR_MAX_LENGTHS / 2)
+        return KZ_ERR_LIMIT; /* too many window lengths to keep: the caller walks instead */
+    for (size_t i = 0; err == KZ_OK && i < k->n_alert_lengths; i++)
+        err = length_use(k, c, false, k->alert_lengths[i]);
+    if (err != KZ_OK || !kz_corr_find(&k->strs, org, &o))
+        return err;
+    kz_corr_state_alerts_of(&k->committed, &k->strs, o, seq_take, &l);
+    qsort(l.v, l.n, sizeof(*l.v), seq_newest_first);
+    *seqs = l.v;
+    *n = l.n;
+    return KZ_OK;
 }

@@ -43,6 +43,9 @@ struct kz_sqlite_corr {
     size_t n_lengths;
     uint64_t lengths_gen; /* bumped when a length is added */
     int64_t log_seq, alert_seq;
+    int64_t alert_lengths[KZ_CORR_MAX_LENGTHS]; /* the window lengths alerts have */
+    size_t n_alert_lengths;
+    bool alert_lengths_overflow;
     uint32_t recent[3]; /* the strings interned last for a sighting's org, sector, collection */
     bool recent_set[3];
     /* The write transaction in progress, if it has touched correlation. */
@@ -221,7 +224,14 @@ void kz_store__sqlite_corr_tx_end(struct kz_sqlite *s, bool committed);
 kz_err kz_store__sqlite_corr_alert_seq(struct kz_sqlite *s, struct kz_sqlite_conn *c,
                                        struct kz_store_tx *tx, const char *id, int64_t *seq);
 /* Records an alert row this write transaction appended. */
-void kz_store__sqlite_corr_alert_added(struct kz_sqlite *s, const char *id, int64_t seq);
+void kz_store__sqlite_corr_alert_added(struct kz_sqlite *s, const struct kz_alert *a,
+                                       int64_t seq);
+/* Held (corr_enter): the rows of the alerts on windows org sighted in, older than
+ * before_seq, newest first; caller frees *seqs. KZ_ERR_LIMIT: more window lengths than the
+ * cache keeps at once — walk the alerts instead. */
+kz_err kz_store__sqlite_corr_alerts_of_held(struct kz_sqlite *s, struct kz_sqlite_conn *c,
+                                            const char *org, int64_t before_seq, int64_t **seqs,
+                                            size_t *n);
 /* Several lookups under one catch-up: enter (caught up, locked), _held calls, leave. */
 kz_err kz_store__sqlite_corr_enter(struct kz_sqlite *s, struct kz_sqlite_conn *c,
                                    struct kz_store_tx *tx);

@@ -473,6 +473,90 @@ test_restart_and_second_process(void **state)
     assert_int_equal(l.a[0].count, 9);
 }
 
+/* A sighting of indicator ind (its number) by org at last_seen. */
+static void
+sight_of(struct fx *f, const char *org, int ind, const char *last_seen)
+{
+    char json[512];
+
+    snprintf(json, sizeof(json),
+             "{\"type\":\"sighting\",\"created\":\"2026-01-01T00:00:00Z\",\"last_seen\":\"%s\","
+             "\"sighting_of_ref\":\"indicator--00000000-0000-4000-8000-%012d\"}",
+             last_seen, ind);
+    feed(f, org, "retail", "sighting", json, KZ_PUT_ADDED);
+}
+
+/* A member's alerts as "N1 N2 ..." (indicator numbers), newest first; *next the cursor. */
+static void
+member_list(struct fx *f, const char *org, const char *status, size_t limit, int64_t after,
+            char *out, size_t outlen, int64_t *next, bool *more)
+{
+    struct kz_alert_query q = {.status = status, .member_org = org, .since_us = -1,
+                               .after_seq = after, .limit = limit};
+    struct list l;
+
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(kz_store_alert_list(f->s, &q, collect, &l, more), KZ_OK);
+    out[0] = '\0';
+    for (size_t i = 0; i < l.n; i++)
+        snprintf(out + strlen(out), outlen - strlen(out), "%s%s", i ? " " : "",
+                 l.a[i].indicator + strlen(l.a[i].indicator) - 1);
+    *next = l.n ? l.a[l.n - 1].seq : 0;
+}
+
+static void
+test_member_alerts(void **state)
+{
+    struct fx *f = *state;
+    char got[128], url[128], why[256];
+    int64_t next;
+    bool more;
+    struct list l;
+
+    sight_of(f, "a", 1, "2026-03-01T01:00:00Z");
+    sight_of(f, "b", 1, "2026-03-01T02:00:00Z");
+    sight_of(f, "c", 2, "2026-03-01T03:00:00Z");
+    sight_of(f, "a", 2, "2026-03-01T04:00:00Z");
+    sight_of(f, "b", 3, "2026-03-02T01:00:00Z");
+    sight_of(f, "c", 3, "2026-03-02T02:00:00Z");
+    member_list(f, "a", NULL, 10, 0, got, sizeof(got), &next, &more);
+    assert_string_equal(got, "2 1");
+    member_list(f, "b", NULL, 10, 0, got, sizeof(got), &next, &more);
+    assert_string_equal(got, "3 1");
+    member_list(f, "c", NULL, 10, 0, got, sizeof(got), &next, &more);
+    assert_string_equal(got, "3 2");
+    member_list(f, "d", NULL, 10, 0, got, sizeof(got), &next, &more);
+    assert_string_equal(got, "");
+    /* pages by the cursor */
+    member_list(f, "a", NULL, 1, 0, got, sizeof(got), &next, &more);
+    assert_string_equal(got, "2");
+    assert_true(more);
+    member_list(f, "a", NULL, 1, next, got, sizeof(got), &next, &more);
+    assert_string_equal(got, "1");
+    assert_false(more);
+    /* a later sighting makes a member of an alert it was not in */
+    sight_of(f, "d", 1, "2026-03-01T05:00:00Z");
+    member_list(f, "d", NULL, 10, 0, got, sizeof(got), &next, &more);
+    assert_string_equal(got, "1");
+    /* the status filter, and the same answers after a restart rebuilt the cache */
+    assert_int_equal(list(f, NULL, &l), 3);
+    for (size_t i = 0; i < l.n; i++)
+        if (strstr(l.a[i].indicator, "000000000001"))
+            assert_int_equal(kz_alert_act(f->s, l.a[i].id, "acknowledge", NULL, NULL, "gsoc/k",
+                                          NULL, why, sizeof(why)),
+                             KZ_OK);
+    member_list(f, "a", "open", 10, 0, got, sizeof(got), &next, &more);
+    assert_string_equal(got, "2");
+    kz_store_close(f->s);
+    snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
+    assert_int_equal(kz_store_open(url, &f->s), KZ_OK);
+    f->hub.store = f->s;
+    member_list(f, "b", NULL, 10, 0, got, sizeof(got), &next, &more);
+    assert_string_equal(got, "3 1");
+    member_list(f, "d", NULL, 10, 0, got, sizeof(got), &next, &more);
+    assert_string_equal(got, "1");
+}
+
 static void
 count_alert(void *ctx, const struct kz_alert *a)
 {
@@ -543,6 +627,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_one_write_many_sightings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_and_second_process, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_walks_many_alerts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_member_alerts, setup, teardown),
     };
     return cmocka_run_group_tests_name("correlate hook", tests, NULL, NULL);
 }

@@ -135,15 +135,75 @@ test_alerts(void **state)
     kz_corr_state_init(&st);
     assert_int_equal(kz_corr_state_alert_seq(&st, &t, 3), 0);
     for (uint32_t i = 0; i < 20000; i++)
-        kz_corr_state_alert_put(&st, &t, i, (int64_t)i + 1);
+        kz_corr_state_alert_put(&st, &t, i, (int64_t)i + 1, 1, DAY, DAY * (i % 5));
     /* a second put of a known id keeps the first row */
-    kz_corr_state_alert_put(&st, &t, 3, 99);
+    kz_corr_state_alert_put(&st, &t, 3, 99, 1, DAY, 0);
     assert_int_equal(kz_corr_state_alert_seq(&st, &t, 3), 4);
     assert_int_equal(kz_corr_state_alert_seq(&st, &t, 19999), 20000);
     assert_int_equal(kz_corr_state_alert_seq(&st, &t, 20000), 0);
     /* clearing the windows keeps the alerts */
     kz_corr_state_clear_windows(&st);
     assert_int_equal(kz_corr_state_alert_seq(&st, &t, 3), 4);
+    kz_corr_state_release(&st);
+    kz_corr_strings_release(&t);
+}
+
+static void
+take_seq(void *ctx, int64_t seq)
+{
+    int64_t *sum = ctx;
+
+    *sum += seq;
+}
+
+/* The alerts of an organisation: those on the windows it sighted in. */
+static void
+test_alerts_of_org(void **state)
+{
+    const int64_t day = DAY;
+    struct kz_corr_strings t;
+    struct kz_corr_state st;
+    struct kz_corr_row r;
+    int64_t sum = 0;
+
+    (void)state;
+    kz_corr_strings_init(&t);
+    kz_corr_state_init(&st);
+    /* org 10 in windows (1, day 0) and (2, day 0); org 11 in (1, day 0) and (1, day 1) */
+    r = row(1, 10, 20, 1, HOUR, HOUR);
+    kz_corr_state_add(&st, &t, &r, &day, 1);
+    r = row(1, 10, 21, 1, HOUR, HOUR); /* a second part of the same org: one entry */
+    kz_corr_state_add(&st, &t, &r, &day, 1);
+    r = row(2, 10, 20, 1, HOUR, HOUR);
+    kz_corr_state_add(&st, &t, &r, &day, 1);
+    r = row(1, 11, 20, 1, HOUR, HOUR);
+    kz_corr_state_add(&st, &t, &r, &day, 1);
+    r = row(1, 11, 20, 1, DAY + HOUR, DAY + HOUR);
+    kz_corr_state_add(&st, &t, &r, &day, 1);
+    /* two alerts on (1, day 0), one on (2, day 0), one on (1, day 1), one on a window
+     * nobody sighted in */
+    kz_corr_state_alert_put(&st, &t, 100, 1, 1, DAY, 0);
+    kz_corr_state_alert_put(&st, &t, 101, 2, 1, DAY, 0);
+    kz_corr_state_alert_put(&st, &t, 102, 4, 2, DAY, 0);
+    kz_corr_state_alert_put(&st, &t, 103, 8, 1, DAY, DAY);
+    kz_corr_state_alert_put(&st, &t, 104, 16, 3, DAY, 0);
+    kz_corr_state_alerts_of(&st, &t, 10, take_seq, &sum);
+    assert_int_equal(sum, 1 + 2 + 4);
+    sum = 0;
+    kz_corr_state_alerts_of(&st, &t, 11, take_seq, &sum);
+    assert_int_equal(sum, 1 + 2 + 8);
+    sum = 0;
+    kz_corr_state_alerts_of(&st, &t, 12, take_seq, &sum);
+    kz_corr_state_alerts_of(&st, &t, 100000, take_seq, &sum);
+    assert_int_equal(sum, 0);
+    /* windows cleared: no organisation is in any until they are folded again */
+    kz_corr_state_clear_windows(&st);
+    kz_corr_state_alerts_of(&st, &t, 10, take_seq, &sum);
+    assert_int_equal(sum, 0);
+    r = row(2, 10, 20, 1, HOUR, HOUR);
+    kz_corr_state_add(&st, &t, &r, &day, 1);
+    kz_corr_state_alerts_of(&st, &t, 10, take_seq, &sum);
+    assert_int_equal(sum, 4);
     kz_corr_state_release(&st);
     kz_corr_strings_release(&t);
 }
@@ -166,6 +226,7 @@ main(void)
         cmocka_unit_test(test_intern),
         cmocka_unit_test(test_windows),
         cmocka_unit_test(test_alerts),
+        cmocka_unit_test(test_alerts_of_org),
         cmocka_unit_test(test_bucket),
     };
     return cmocka_run_group_tests_name("correlation cache", tests, NULL, NULL);
