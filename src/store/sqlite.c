@@ -274,8 +274,10 @@ kz_store__sqlite_begin_write(struct kz_sqlite *s, struct kz_sqlite_conn **out)
 kz_err
 kz_store__sqlite_commit(struct kz_sqlite *s, struct kz_sqlite_conn *c)
 {
-    kz_err err = kz_store__sqlite_exec(c, "COMMIT");
+    kz_err err = kz_store__sqlite_corr_flush(s, c);
 
+    if (err == KZ_OK)
+        err = kz_store__sqlite_exec(c, "COMMIT");
     if (err != KZ_OK && !sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     kz_store__sqlite_corr_tx_end(s, err == KZ_OK);

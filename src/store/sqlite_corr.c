@@ -15,13 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "base/str.h"
 #include "base/banned.h"
 
-#define SQL_LOG_ADD                                                                                \
+/* The log rows of a transaction go in FLUSH_ROWS at a time: one statement, not one each. */
+#define FLUSH_ROWS 16
+#define LOG_COLS                                                                                   \
     "INSERT INTO corr_log (indicator, org, sector, coll, tlp, count, first_us, last_us, at_us)"   \
-    " VALUES (?1, ?2, ?3, coalesce((SELECT num FROM collections WHERE id = ?4), 0), ?5, ?6, ?7,"  \
-    " ?8, ?9)"
+    " VALUES "
+#define ROW_1 "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define ROW_4 ROW_1 ", " ROW_1 ", " ROW_1 ", " ROW_1
+#define SQL_LOG_ADD_ONE LOG_COLS ROW_1
+#define SQL_LOG_ADD_MANY LOG_COLS ROW_4 ", " ROW_4 ", " ROW_4 ", " ROW_4
+#define SQL_COLL_NUM "SELECT num FROM collections WHERE id = ?1"
 #define SQL_LOG_SINCE                                                                              \
     "SELECT l.seq, l.indicator, l.org, l.sector, coalesce(c.id, ''), l.tlp, l.count, l.first_us,"  \
     " l.last_us, l.at_us FROM corr_log l LEFT JOIN collections c ON c.num = l.coll"                \
@@ -310,32 +317,17 @@ kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighti
 {
     struct kz_sqlite *s = kz_sqlite_of(tx->store);
     struct kz_sqlite_corr *k = &s->corr;
-    struct kz_sqlite_conn *c = kz_sqlite_tx_conn(tx);
     struct kz_corr_row row;
-    sqlite3_stmt *st;
     kz_err err;
 
     if (!sg || !sg->indicator || !sg->org || !sg->collection_id)
         return KZ_ERR_INVALID;
-    err = enter(s, c, tx);
+    err = enter(s, kz_sqlite_tx_conn(tx), tx);
     if (err != KZ_OK)
         return err;
-    err = kz_store__sqlite_prepare(c, SQL_LOG_ADD, &st);
-    if (err != KZ_OK)
-        goto done;
-    kz_store__sqlite_bind_stix_id(st, 1, sg->indicator, "indicator");
-    kz_store__sqlite_bind_text(st, 2, sg->org);
-    kz_store__sqlite_bind_text(st, 3, sg->sector ? sg->sector : "");
-    kz_store__sqlite_bind_text(st, 4, sg->collection_id);
-    sqlite3_bind_int(st, 5, (int)sg->tlp);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)(sg->count > INT32_MAX ? INT32_MAX : sg->count));
-    sqlite3_bind_int64(st, 7, sg->first_us);
-    sqlite3_bind_int64(st, 8, sg->last_us);
-    sqlite3_bind_int64(st, 9, sg->now_us);
-    err = kz_store__sqlite_step_done(c, st, "correlation add");
-    if (err != KZ_OK)
-        goto done;
-    row = (struct kz_corr_row){sqlite3_last_insert_rowid(c->db),
+    /* Written to corr_log at COMMIT, all at once (kz_store__sqlite_corr_flush); rows take
+     * the seqs after the transaction's base in order, as the inserts will give them. */
+    row = (struct kz_corr_row){k->tx_log_base + (int64_t)k->n_tx_rows + 1,
                                kz_corr_intern(&k->strs, sg->indicator),
                                intern_recent(k, 0, sg->org),
                                intern_recent(k, 1, sg->sector ? sg->sector : ""),
@@ -352,7 +344,96 @@ kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighti
     k->tx_rows[k->n_tx_rows++] = row;
     tx_windows_refresh(k);
     kz_corr_state_add(&k->tx, &k->strs, &row, k->lengths, k->n_lengths);
-done:
+    pthread_mutex_unlock(&k->mu);
+    return KZ_OK;
+}
+
+/* Collection ids to their numbers, looked up once per flush. */
+struct coll_memo {
+    char id[8][KZ_UUID_TEXT_LEN + 1];
+    int64_t num[8];
+    size_t n;
+};
+
+static kz_err
+collection_num(struct kz_sqlite_conn *c, const char *id, struct coll_memo *memo, int64_t *num)
+{
+    sqlite3_stmt *st;
+    int rc;
+    kz_err err;
+
+    for (size_t i = 0; i < memo->n; i++)
+        if (strcmp(memo->id[i], id) == 0) {
+            *num = memo->num[i];
+            return KZ_OK;
+        }
+    err = kz_store__sqlite_prepare(c, SQL_COLL_NUM, &st);
+    if (err != KZ_OK)
+        return err;
+    kz_store__sqlite_bind_text(st, 1, id);
+    rc = sqlite3_step(st);
+    *num = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return kz_store__sqlite_fail(c, rc, "collection number");
+    if (memo->n < sizeof(memo->num) / sizeof(memo->num[0]) &&
+        kz_cstr_copy(id, memo->id[memo->n], sizeof(memo->id[0])) == KZ_OK)
+        memo->num[memo->n++] = *num;
+    return KZ_OK;
+}
+
+/* Binds row r's nine columns from the (base + 1)th parameter on; mu held. */
+static kz_err
+bind_row(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c, sqlite3_stmt *st, int base,
+         const struct kz_corr_row *r, struct coll_memo *memo)
+{
+    int64_t coll;
+    kz_err err = collection_num(c, kz_corr_string(&k->strs, r->collection), memo, &coll);
+
+    if (err != KZ_OK)
+        return err;
+    kz_store__sqlite_bind_stix_id(st, base + 1, kz_corr_string(&k->strs, r->indicator),
+                                  "indicator");
+    kz_store__sqlite_bind_text(st, base + 2, kz_corr_string(&k->strs, r->org));
+    kz_store__sqlite_bind_text(st, base + 3, kz_corr_string(&k->strs, r->sector));
+    sqlite3_bind_int64(st, base + 4, coll);
+    sqlite3_bind_int(st, base + 5, (int)r->tlp);
+    sqlite3_bind_int64(st, base + 6, (sqlite3_int64)r->count);
+    sqlite3_bind_int64(st, base + 7, r->first_us);
+    sqlite3_bind_int64(st, base + 8, r->last_us);
+    sqlite3_bind_int64(st, base + 9, r->at_us);
+    return KZ_OK;
+}
+
+kz_err
+kz_store__sqlite_corr_flush(struct kz_sqlite *s, struct kz_sqlite_conn *c)
+{
+    struct kz_sqlite_corr *k = &s->corr;
+    struct coll_memo memo;
+    kz_err err = KZ_OK;
+    size_t i = 0;
+
+    if (!k->tx_open || k->n_tx_rows == 0)
+        return KZ_OK;
+    memset(&memo, 0, sizeof(memo));
+    pthread_mutex_lock(&k->mu);
+    while (err == KZ_OK && i < k->n_tx_rows) {
+        size_t n = k->n_tx_rows - i >= FLUSH_ROWS ? FLUSH_ROWS : 1;
+        sqlite3_stmt *st;
+        err = kz_store__sqlite_prepare(c, n == 1 ? SQL_LOG_ADD_ONE : SQL_LOG_ADD_MANY, &st);
+        for (size_t r = 0; err == KZ_OK && r < n; r++)
+            err = bind_row(k, c, st, (int)(r * 9), &k->tx_rows[i + r], &memo);
+        if (err == KZ_OK)
+            err = kz_store__sqlite_step_done(c, st, "correlation log");
+        i += n;
+    }
+    /* The rows took the seqs they were given unless the table moved meanwhile (it cannot
+     * in a write transaction); if it did, the cache reads them back rather than merging. */
+    if (err == KZ_OK &&
+        sqlite3_last_insert_rowid(c->db) != k->tx_log_base + (int64_t)k->n_tx_rows) {
+        kz_log(KZ_LOG_WARN, "correlation log rows not where expected; reading them back");
+        k->tx_log_base = -1;
+    }
     pthread_mutex_unlock(&k->mu);
     return err;
 }

@@ -217,6 +217,8 @@ kz_err kz_store__sqlite_corr_load(struct kz_store *s, const int64_t *window_us, 
                                   uint64_t *rows);
 void kz_store__sqlite_corr_init(struct kz_sqlite *s);
 void kz_store__sqlite_corr_release(struct kz_sqlite *s);
+/* Before COMMIT: writes the transaction's correlation log rows. */
+kz_err kz_store__sqlite_corr_flush(struct kz_sqlite *s, struct kz_sqlite_conn *c);
 /* The end of a write transaction (write_mu still held): merges or drops its additions. */
 void kz_store__sqlite_corr_tx_end(struct kz_sqlite *s, bool committed);
 /* Inside a write transaction (tx) or a read snapshot (c, tx NULL): the row of an alert,
