@@ -283,6 +283,7 @@ kz_store__sqlite_commit(struct kz_sqlite *s, struct kz_sqlite_conn *c)
     kz_store__sqlite_corr_tx_end(s, err == KZ_OK);
     s->n_tx_unwanted = 0;
     pthread_mutex_unlock(&s->write_mu);
+    kz_store__sqlite_corr_merge_pending(s);
     return err;
 }
 

@@ -7,8 +7,10 @@
  * use, with the rows past the last ones they hold (WHERE seq > last). SQLite has one
  * writer at a time and a new row takes the next seq, so committed rows always form a
  * prefix, and a catch-up sees what another process (the command line) wrote as well.
- * What a write transaction adds is kept apart and merged when it commits; a rolled-back
- * transaction leaves the cache as it was.
+ * What a write transaction adds is kept apart: its log rows are written at COMMIT, sixteen
+ * to a statement, and its windows and alerts are merged into the cache once the write lock
+ * is let go (the next transaction does not wait for that); a rolled-back transaction
+ * leaves the cache as it was.
  */
 #include "store/sqlite_int.h"
 
@@ -47,7 +49,8 @@ kz_store__sqlite_corr_init(struct kz_sqlite *s)
     pthread_mutex_init(&k->mu, NULL);
     kz_corr_strings_init(&k->strs);
     kz_corr_state_init(&k->committed);
-    kz_corr_state_init(&k->tx);
+    kz_corr_state_init(&k->tx.state);
+    kz_corr_state_init(&k->pending.state);
 }
 
 void
@@ -56,9 +59,11 @@ kz_store__sqlite_corr_release(struct kz_sqlite *s)
     struct kz_sqlite_corr *k = &s->corr;
 
     kz_corr_state_release(&k->committed);
-    kz_corr_state_release(&k->tx);
+    kz_corr_state_release(&k->tx.state);
+    kz_corr_state_release(&k->pending.state);
+    free(k->pending.rows);
     kz_corr_strings_release(&k->strs);
-    free(k->tx_rows);
+    free(k->tx.rows);
     pthread_mutex_destroy(&k->mu);
 }
 
@@ -173,10 +178,10 @@ catch_up_alerts(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c, int64_t upto
 static kz_err
 catch_up(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c, bool in_tx)
 {
-    kz_err err = catch_up_log(k, c, in_tx ? k->tx_log_base : INT64_MAX);
+    kz_err err = catch_up_log(k, c, in_tx ? k->tx.log_base : INT64_MAX);
 
     if (err == KZ_OK)
-        err = catch_up_alerts(k, c, in_tx ? k->tx_alert_base : INT64_MAX);
+        err = catch_up_alerts(k, c, in_tx ? k->tx.alert_base : INT64_MAX);
     return err;
 }
 
@@ -189,17 +194,17 @@ tx_begin(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c)
     /* A reader that rebuilt the windows from an older snapshot meanwhile left them short
      * of where this transaction started. */
     if (k->tx_open)
-        return k->log_seq < k->tx_log_base || k->alert_seq < k->tx_alert_base
+        return k->log_seq < k->tx.log_base || k->alert_seq < k->tx.alert_base
                    ? catch_up(k, c, true)
                    : KZ_OK;
     err = catch_up(k, c, false);
     if (err != KZ_OK)
         return err;
     k->tx_open = true;
-    k->tx_log_base = k->log_seq;
-    k->tx_alert_base = k->alert_seq;
+    k->tx.log_base = k->log_seq;
+    k->tx.alert_base = k->alert_seq;
     k->tx_gen = k->lengths_gen;
-    k->tx_alert_last = 0;
+    k->tx.alert_last = 0;
     return KZ_OK;
 }
 
@@ -209,9 +214,9 @@ tx_windows_refresh(struct kz_sqlite_corr *k)
 {
     if (k->tx_gen == k->lengths_gen)
         return;
-    kz_corr_state_clear_windows(&k->tx);
-    for (size_t i = 0; i < k->n_tx_rows; i++)
-        kz_corr_state_add(&k->tx, &k->strs, &k->tx_rows[i], k->lengths, k->n_lengths);
+    kz_corr_state_clear_windows(&k->tx.state);
+    for (size_t i = 0; i < k->tx.n_rows; i++)
+        kz_corr_state_add(&k->tx.state, &k->strs, &k->tx.rows[i], k->lengths, k->n_lengths);
     k->tx_gen = k->lengths_gen;
 }
 
@@ -232,6 +237,30 @@ length_use(struct kz_sqlite_corr *k, struct kz_sqlite_conn *c, bool in_tx, int64
     return catch_up(k, c, in_tx);
 }
 
+/* Merges a committed transaction's additions, if nothing else was read in meanwhile (else
+ * the next catch-up reads its rows); mu held. */
+static void
+merge_pending_held(struct kz_sqlite_corr *k)
+{
+    struct kz_sqlite_corr_adds *p = &k->pending;
+
+    if (!k->pending_set)
+        return;
+    if (k->log_seq == p->log_base && k->alert_seq == p->alert_base) {
+        for (size_t i = 0; i < p->n_rows; i++) {
+            kz_corr_state_add(&k->committed, &k->strs, &p->rows[i], k->lengths, k->n_lengths);
+            k->log_seq = p->rows[i].seq;
+        }
+        for (size_t i = 0; i < p->state.n_a; i++)
+            alert_commit(k, &p->state.a[i]);
+        if (p->alert_last)
+            k->alert_seq = p->alert_last;
+    }
+    kz_corr_state_reset(&p->state);
+    p->n_rows = 0;
+    k->pending_set = false;
+}
+
 /* Enters the cache for a use in tx (or, tx NULL, in the snapshot of c); takes mu. */
 static kz_err
 enter(struct kz_sqlite *s, struct kz_sqlite_conn *c, struct kz_store_tx *tx)
@@ -240,6 +269,7 @@ enter(struct kz_sqlite *s, struct kz_sqlite_conn *c, struct kz_store_tx *tx)
     kz_err err;
 
     pthread_mutex_lock(&k->mu);
+    merge_pending_held(k);
     err = tx ? tx_begin(k, c) : catch_up(k, c, false);
     if (err != KZ_OK)
         pthread_mutex_unlock(&k->mu);
@@ -262,6 +292,7 @@ kz_store__sqlite_corr_load(struct kz_store *store, const int64_t *window_us, siz
         return err;
     }
     pthread_mutex_lock(&s->corr.mu);
+    merge_pending_held(&s->corr);
     for (size_t i = 0; err == KZ_OK && i < n; i++)
         err = window_us[i] > 0 ? length_use(&s->corr, c, false, window_us[i]) : KZ_ERR_INVALID;
     if (err == KZ_OK)
@@ -279,24 +310,32 @@ void
 kz_store__sqlite_corr_tx_end(struct kz_sqlite *s, bool committed)
 {
     struct kz_sqlite_corr *k = &s->corr;
+    struct kz_sqlite_corr_adds spare;
 
     if (!k->tx_open)
         return;
     pthread_mutex_lock(&k->mu);
-    /* Merged only onto exactly the state it started from; else the next catch-up reads it. */
-    if (committed && k->log_seq == k->tx_log_base && k->alert_seq == k->tx_alert_base) {
-        for (size_t i = 0; i < k->n_tx_rows; i++) {
-            kz_corr_state_add(&k->committed, &k->strs, &k->tx_rows[i], k->lengths, k->n_lengths);
-            k->log_seq = k->tx_rows[i].seq;
-        }
-        for (size_t i = 0; i < k->tx.n_a; i++)
-            alert_commit(k, &k->tx.a[i]);
-        if (k->tx_alert_last)
-            k->alert_seq = k->tx_alert_last;
+    merge_pending_held(k); /* never two set aside */
+    if (committed) {
+        /* Swapped, not copied: the next transaction reuses the pending one's memory. */
+        spare = k->pending;
+        k->pending = k->tx;
+        k->tx = spare;
+        k->pending_set = true;
     }
-    kz_corr_state_reset(&k->tx);
-    k->n_tx_rows = 0;
+    kz_corr_state_reset(&k->tx.state);
+    k->tx.n_rows = 0;
     k->tx_open = false;
+    pthread_mutex_unlock(&k->mu);
+}
+
+void
+kz_store__sqlite_corr_merge_pending(struct kz_sqlite *s)
+{
+    struct kz_sqlite_corr *k = &s->corr;
+
+    pthread_mutex_lock(&k->mu);
+    merge_pending_held(k);
     pthread_mutex_unlock(&k->mu);
 }
 
@@ -327,7 +366,7 @@ kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighti
         return err;
     /* Written to corr_log at COMMIT, all at once (kz_store__sqlite_corr_flush); rows take
      * the seqs after the transaction's base in order, as the inserts will give them. */
-    row = (struct kz_corr_row){k->tx_log_base + (int64_t)k->n_tx_rows + 1,
+    row = (struct kz_corr_row){k->tx.log_base + (int64_t)k->tx.n_rows + 1,
                                kz_corr_intern(&k->strs, sg->indicator),
                                intern_recent(k, 0, sg->org),
                                intern_recent(k, 1, sg->sector ? sg->sector : ""),
@@ -337,13 +376,13 @@ kz_store__sqlite_tx_corr_add(struct kz_store_tx *tx, const struct kz_corr_sighti
                                sg->first_us,
                                sg->last_us,
                                sg->now_us};
-    if (k->n_tx_rows == k->cap_tx_rows) {
-        k->cap_tx_rows = k->cap_tx_rows ? k->cap_tx_rows * 2 : 64;
-        k->tx_rows = kz_xrealloc(k->tx_rows, k->cap_tx_rows * sizeof(*k->tx_rows));
+    if (k->tx.n_rows == k->tx.cap_rows) {
+        k->tx.cap_rows = k->tx.cap_rows ? k->tx.cap_rows * 2 : 64;
+        k->tx.rows = kz_xrealloc(k->tx.rows, k->tx.cap_rows * sizeof(*k->tx.rows));
     }
-    k->tx_rows[k->n_tx_rows++] = row;
+    k->tx.rows[k->tx.n_rows++] = row;
     tx_windows_refresh(k);
-    kz_corr_state_add(&k->tx, &k->strs, &row, k->lengths, k->n_lengths);
+    kz_corr_state_add(&k->tx.state, &k->strs, &row, k->lengths, k->n_lengths);
     pthread_mutex_unlock(&k->mu);
     return KZ_OK;
 }
@@ -413,16 +452,16 @@ kz_store__sqlite_corr_flush(struct kz_sqlite *s, struct kz_sqlite_conn *c)
     kz_err err = KZ_OK;
     size_t i = 0;
 
-    if (!k->tx_open || k->n_tx_rows == 0)
+    if (!k->tx_open || k->tx.n_rows == 0)
         return KZ_OK;
     memset(&memo, 0, sizeof(memo));
     pthread_mutex_lock(&k->mu);
-    while (err == KZ_OK && i < k->n_tx_rows) {
-        size_t n = k->n_tx_rows - i >= FLUSH_ROWS ? FLUSH_ROWS : 1;
+    while (err == KZ_OK && i < k->tx.n_rows) {
+        size_t n = k->tx.n_rows - i >= FLUSH_ROWS ? FLUSH_ROWS : 1;
         sqlite3_stmt *st;
         err = kz_store__sqlite_prepare(c, n == 1 ? SQL_LOG_ADD_ONE : SQL_LOG_ADD_MANY, &st);
         for (size_t r = 0; err == KZ_OK && r < n; r++)
-            err = bind_row(k, c, st, (int)(r * 9), &k->tx_rows[i + r], &memo);
+            err = bind_row(k, c, st, (int)(r * 9), &k->tx.rows[i + r], &memo);
         if (err == KZ_OK)
             err = kz_store__sqlite_step_done(c, st, "correlation log");
         i += n;
@@ -430,9 +469,9 @@ kz_store__sqlite_corr_flush(struct kz_sqlite *s, struct kz_sqlite_conn *c)
     /* The rows took the seqs they were given unless the table moved meanwhile (it cannot
      * in a write transaction); if it did, the cache reads them back rather than merging. */
     if (err == KZ_OK &&
-        sqlite3_last_insert_rowid(c->db) != k->tx_log_base + (int64_t)k->n_tx_rows) {
+        sqlite3_last_insert_rowid(c->db) != k->tx.log_base + (int64_t)k->tx.n_rows) {
         kz_log(KZ_LOG_WARN, "correlation log rows not where expected; reading them back");
-        k->tx_log_base = -1;
+        k->tx.log_base = -1;
     }
     pthread_mutex_unlock(&k->mu);
     return err;
@@ -535,7 +574,7 @@ kz_store__sqlite_corr_window_held(struct kz_sqlite *s, struct kz_sqlite_conn *c,
                  out, n, &cap);
     if (tx) {
         tx_windows_refresh(k);
-        parts_append(&k->strs, kz_corr_state_window(&k->tx, &k->strs, ind, window_us, bucket_us),
+        parts_append(&k->strs, kz_corr_state_window(&k->tx.state, &k->strs, ind, window_us, bucket_us),
                      out, n, &cap);
     }
     *n = members_fold(*out, *n);
@@ -571,7 +610,7 @@ kz_store__sqlite_corr_alert_seq(struct kz_sqlite *s, struct kz_sqlite_conn *c,
         return err;
     if (kz_corr_find(&k->strs, id, &n)) {
         if (tx)
-            *seq = kz_corr_state_alert_seq(&k->tx, &k->strs, n);
+            *seq = kz_corr_state_alert_seq(&k->tx.state, &k->strs, n);
         if (*seq == 0)
             *seq = kz_corr_state_alert_seq(&k->committed, &k->strs, n);
     }
@@ -585,9 +624,9 @@ kz_store__sqlite_corr_alert_added(struct kz_sqlite *s, const struct kz_alert *a,
     struct kz_sqlite_corr *k = &s->corr;
 
     pthread_mutex_lock(&k->mu);
-    kz_corr_state_alert_put(&k->tx, &k->strs, kz_corr_intern(&k->strs, a->id), seq,
+    kz_corr_state_alert_put(&k->tx.state, &k->strs, kz_corr_intern(&k->strs, a->id), seq,
                             kz_corr_intern(&k->strs, a->indicator), a->window_us, a->bucket_us);
-    k->tx_alert_last = seq;
+    k->tx.alert_last = seq;
     pthread_mutex_unlock(&k->mu);
 }
 

@@ -35,6 +35,15 @@ struct kz_sqlite_conn {
  * corr_log and alert_rows up to log_seq and alert_seq, caught up before each use; what the
  * write transaction in progress adds is kept apart (tx_*) and merged only once it commits.
  */
+/* What one write transaction added to correlation. */
+struct kz_sqlite_corr_adds {
+    int64_t log_base, alert_base; /* the committed rows it started from */
+    struct kz_corr_state state;   /* its windows and alerts */
+    struct kz_corr_row *rows;     /* its log rows, in seq order */
+    size_t n_rows, cap_rows;
+    int64_t alert_last; /* its last alert row, 0: none */
+};
+
 struct kz_sqlite_corr {
     pthread_mutex_t mu; /* guards all of it */
     struct kz_corr_strings strs;
@@ -50,12 +59,11 @@ struct kz_sqlite_corr {
     bool recent_set[3];
     /* The write transaction in progress, if it has touched correlation. */
     bool tx_open;
-    int64_t tx_log_base, tx_alert_base; /* the committed rows it started from */
-    struct kz_corr_state tx;
     uint64_t tx_gen;
-    struct kz_corr_row *tx_rows;
-    size_t n_tx_rows, cap_tx_rows;
-    int64_t tx_alert_last;
+    struct kz_sqlite_corr_adds tx;
+    /* A committed transaction's additions, merged after its write lock is let go. */
+    struct kz_sqlite_corr_adds pending;
+    bool pending_set;
 };
 
 struct kz_sqlite {
@@ -219,8 +227,11 @@ void kz_store__sqlite_corr_init(struct kz_sqlite *s);
 void kz_store__sqlite_corr_release(struct kz_sqlite *s);
 /* Before COMMIT: writes the transaction's correlation log rows. */
 kz_err kz_store__sqlite_corr_flush(struct kz_sqlite *s, struct kz_sqlite_conn *c);
-/* The end of a write transaction (write_mu still held): merges or drops its additions. */
+/* The end of a write transaction (write_mu still held): sets its additions aside to merge
+ * (committed) or drops them. */
 void kz_store__sqlite_corr_tx_end(struct kz_sqlite *s, bool committed);
+/* After the write lock is let go: merges the additions set aside, off the write path. */
+void kz_store__sqlite_corr_merge_pending(struct kz_sqlite *s);
 /* Inside a write transaction (tx) or a read snapshot (c, tx NULL): the row of an alert,
  * 0 when there is none. */
 kz_err kz_store__sqlite_corr_alert_seq(struct kz_sqlite *s, struct kz_sqlite_conn *c,
