@@ -315,13 +315,28 @@ struct window_find {
 };
 
 static bool
+key_is(const struct window_key *k, uint32_t indicator, int64_t length_us, int64_t start_us)
+{
+    return k->indicator == indicator && k->length_us == length_us && k->start_us == start_us;
+}
+
+static bool
 window_eq(const void *ctx, uint32_t item)
 {
     const struct window_find *f = ctx;
     const struct kz_corr_folded *w = &f->st->w[item];
 
-    return w->indicator == f->k->indicator && w->length_us == f->k->length_us &&
-           w->start_us == f->k->start_us;
+    return key_is(f->k, w->indicator, w->length_us, w->start_us);
+}
+
+/* The same search over alerts: the first alert of the window. */
+static bool
+alert_window_eq(const void *ctx, uint32_t item)
+{
+    const struct window_find *f = ctx;
+    const struct kz_corr_alert *a = &f->st->a[item];
+
+    return key_is(f->k, a->indicator, a->length_us, a->start_us);
 }
 
 const struct kz_corr_folded *
@@ -441,27 +456,12 @@ kz_corr_state_alert_seq(const struct kz_corr_state *st, const struct kz_corr_str
     return item == UINT32_MAX ? 0 : st->a[item].seq;
 }
 
-struct alert_window_find {
-    const struct kz_corr_state *st;
-    const struct window_key *k;
-};
-
-static bool
-alert_window_eq(const void *ctx, uint32_t item)
-{
-    const struct alert_window_find *f = ctx;
-    const struct kz_corr_alert *a = &f->st->a[item];
-
-    return a->indicator == f->k->indicator && a->length_us == f->k->length_us &&
-           a->start_us == f->k->start_us;
-}
-
 void
 kz_corr_state_alert_put(struct kz_corr_state *st, const struct kz_corr_strings *t, uint32_t id,
                         int64_t seq, uint32_t indicator, int64_t length_us, int64_t start_us)
 {
     struct window_key k = {indicator, length_us, start_us};
-    struct alert_window_find f = {st, &k};
+    struct window_find f = {st, &k};
     uint64_t h = window_hash(t, &k);
     uint32_t first;
 
@@ -490,7 +490,7 @@ kz_corr_state_alerts_of(const struct kz_corr_state *st, const struct kz_corr_str
     for (uint32_t e = st->org_head[org]; e != 0; e = st->ow[e - 1].next) {
         const struct kz_corr_folded *w = &st->w[st->ow[e - 1].window];
         struct window_key k = {w->indicator, w->length_us, w->start_us};
-        struct alert_window_find f = {st, &k};
+        struct window_find f = {st, &k};
         uint32_t a = slots_find(&st->aw_slots, window_hash(t, &k), alert_window_eq, &f);
         for (uint32_t i = a == UINT32_MAX ? 0 : a + 1; i != 0; i = st->a[i - 1].next_in_window)
             fn(ctx, st->a[i - 1].seq);
