@@ -10,7 +10,10 @@
 #
 # Both start from a copy of the same database (organisations, keys, indicators). Runs
 # alternate on/off --runs times (default 3); the cost of correlation (1 - on/off) is
-# printed from the medians and as the median of each run's own on/off; goal: < 20 %. Every process started here is stopped by PID.
+# printed from the medians and as the median of each run's own on/off; goal: < 20 %.
+# Then, on the last correlated database: the windows' load time at start and their memory,
+# and a member's alert page against a list that walks every alert. Every process started
+# here is stopped by PID.
 #
 #   bench/correlate/run.sh [--sightings N] [--indicators N] [--orgs N] [--runs R]
 set -euo pipefail
@@ -25,7 +28,7 @@ while [ $# -gt 0 ]; do
     --indicators) INDICATORS=$2; shift 2 ;;
     --orgs) ORGS=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
-    -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -83,11 +86,35 @@ for r in $(seq 1 "$RUNS"); do
         alerts=$("$KIZUNA" alerts list --db "sqlite:$dir/kizuna.db" --limit 100000000 | grep -c '^alert--' || true)
         say "   run $r correlate=$mode: $rate sightings/s, $alerts alerts"
         if [ "$mode" = on ]; then ON+=("$rate"); ALERTS=$alerts; else OFF+=("$rate"); fi
-        rm -rf "$dir"
+        if [ "$mode" = on ] && [ "$r" = "$RUNS" ]; then mv "$dir" "$TMP/after"; else rm -rf "$dir"; fi
     done
     # Each run's on and off follow each other: their ratio sees the same machine load.
     PAIRS+=("$(awk -v a="${ON[-1]}" -v b="${OFF[-1]}" 'BEGIN {printf "%.1f", 100 * (1 - a / b)}')")
 done
+
+# The last correlated database, opened again: how long the windows take to load at start,
+# the memory they hold (anonymous RSS of a hub with correlation on, less one with it off,
+# on the same database), and a member's first alert page (from the cache's index by
+# organisation) against a centre's list that matches nothing (a walk of every alert).
+say "== the correlated database: start-up, memory, alert pages"
+rss_anon() { awk '/^RssAnon/ {print $2}' "/proc/$1/status"; }
+page_ms() { # token query → median of 9 GETs, ms
+    local t=()
+    for _ in $(seq 1 9); do
+        t+=("$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $1" "$HUB/api/v1/alerts$2")")
+    done
+    awk -v s="$(median "${t[@]}")" 'BEGIN {printf "%.1f", s * 1000}'
+}
+start_hub "$TMP/after" --correlate off
+ANON_OFF=$(rss_anon "$HUB_PID")
+stop_pid "$HUB_PID"
+KIZUNA_LOG_LEVEL=2 start_hub "$TMP/after"
+ANON_ON=$(rss_anon "$HUB_PID")
+read -r LOADED LOAD_S < <(sed -n 's/.*correlation windows loaded sightings=\([0-9]*\) seconds=\([0-9.]*\).*/\1 \2/p' "$TMP/after/serve.log" | tail -1)
+MEMBER_MS=$(page_ms "$(jq -r .org0001 "$TMP/keys.json")" "")
+WALK_MS=$(page_ms "$GSOC" "?sector=nosuchsector")
+stop_pid "$HUB_PID"
+HUB_PID=""
 
 MON=$(median "${ON[@]}")
 MOFF=$(median "${OFF[@]}")
@@ -99,3 +126,6 @@ echo "  correlate=on   $MON sightings/s  (runs: ${ON[*]}), $ALERTS alerts"
 echo "  correlate=off  $MOFF sightings/s  (runs: ${OFF[*]})"
 echo "  cost of correlation = $COST % of ingest throughput (ratio of the medians);"
 echo "  median of each run's own cost = $PAIRED %  (runs: ${PAIRS[*]}) (goal < 20 % by both: $MET)"
+echo "  at start: windows of $LOADED correlated sightings loaded in $LOAD_S s; they hold $(( (ANON_ON - ANON_OFF) / 1024 )) MB," \
+    "$(( (ANON_ON - ANON_OFF) * 1024 / (LOADED > 0 ? LOADED : 1) )) bytes per sighting"
+echo "  alert pages: a member's first page $MEMBER_MS ms; a list matching none of the $ALERTS alerts $WALK_MS ms (medians of 9)"
